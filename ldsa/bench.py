@@ -1,0 +1,101 @@
+"""``ldsa bench``: speed and peak memory of dummy generation, prepare and the batch.
+
+Each phase runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is
+its own. Figures are printed, never asserted: these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ldsa.run.dummy_store import DEFAULT_SEED
+
+
+def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:
+    """Print generation and prepare figures per scale, then batch throughput."""
+    with tempfile.TemporaryDirectory(prefix="ldsa-bench-") as scratch:
+        root = Path(scratch)
+        for scale in scales:
+            extract = root / f"extract-{scale:g}"
+            _report(f"dummy generation, scale {scale:g}", _phase("dummy", str(extract), str(scale)))
+            _report(
+                f"prepare, scale {scale:g}",
+                _phase("prepare", str(extract), str(root / f"store-{scale:g}")),
+            )
+        store = root / f"store-{min(scales):g}"
+        figures = _phase("batch", str(store), str(root / "reports"), str(batch_authorities))
+        reports, seconds, workers = figures["reports"], figures["batch_seconds"], figures["workers"]
+        print(
+            f"batch: {reports:.0f} reports, {workers:.0f} workers, {seconds:.1f} s: "
+            f"{seconds / reports:.2f} s per report ({seconds / reports * workers:.2f} s per report "
+            f"per worker), {reports / seconds * 60:.1f} reports per minute",
+            flush=True,
+        )
+
+
+def _report(label: str, figures: dict[str, float]) -> None:
+    print(
+        f"{label}: {figures['seconds']:.1f} s, peak memory {figures['peak_mib']:.0f} MiB",
+        flush=True,
+    )
+
+
+def _phase(*args: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "ldsa.bench", *args]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _run_phase(phase: str, args: list[str]) -> dict[str, float]:
+    started = time.perf_counter()
+    extra: dict[str, float] = {}
+    if phase == "dummy":
+        from ldsa.data.dummy import generate_extract
+
+        generate_extract(Path(args[0]), seed=DEFAULT_SEED, scale=float(args[1]))
+    elif phase == "prepare":
+        from ldsa.data.prepare import prepare_store
+
+        prepare_store(Path(args[0]), Path(args[1]))
+    else:
+        extra = _run_batch(Path(args[0]), Path(args[1]), int(args[2]))
+    seconds = time.perf_counter() - started
+    peak_kib = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    return {"seconds": seconds, "peak_mib": peak_kib / 1024, **extra}
+
+
+def _run_batch(store_path: Path, reports: Path, authorities: int) -> dict[str, float]:
+    from ldsa.data.store import Store
+    from ldsa.run.batch import plan_batch, run_batch
+    from ldsa.run.templates import discover
+
+    store = Store(store_path)
+    templates = list(discover().values())
+    codes = store.geography.codes[:authorities]
+    plan = plan_batch(
+        store, templates, codes, ("2020-03-01", "2022-03-31"), reports, reports.parent / "work"
+    )
+    workers = os.cpu_count() or 1
+    started = time.perf_counter()
+    results = run_batch(plan, workers=workers, progress=False)
+    return {
+        "reports": len(results),
+        "workers": workers,
+        "batch_seconds": time.perf_counter() - started,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(_run_phase(sys.argv[1], sys.argv[2:])))

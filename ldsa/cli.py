@@ -1,0 +1,248 @@
+"""The ``ldsa`` command: thin over the library, one exit code per error class."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ldsa import __version__
+from ldsa.data.schemas import PERIOD_END, PERIOD_START
+from ldsa.errors import ExitCode, LdsaError
+
+DEFAULT_REPORTS = Path("reports")
+DEFAULT_WORK = Path(".ldsa-work")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="ldsa", description="Local Data Spaces Analysis.")
+    parser.add_argument("--version", action="version", version=f"ldsa {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dummy = commands.add_parser("dummy", help="write a dummy record-level extract")
+    dummy.add_argument("out", type=Path, help="folder to write <table>.parquet files into")
+    _seed_scale(dummy)
+
+    validate = commands.add_parser("validate", help="validate an extract without preparing it")
+    validate.add_argument("extract", type=Path)
+
+    prepare = commands.add_parser("prepare", help="validate an extract and write a prepared store")
+    prepare.add_argument("extract", type=Path)
+    prepare.add_argument("store", type=Path)
+
+    authorities = commands.add_parser("authorities", help="list the authorities of a store")
+    authorities.add_argument(
+        "--store", type=Path, help="a prepared store (default: the dummy store)"
+    )
+
+    templates = commands.add_parser("templates", help="list templates and their parameters")
+    templates.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+
+    run = commands.add_parser("run", help="run templates for authorities into reports/")
+    run.add_argument(
+        "--store", type=Path, help="a prepared store (default: build or reuse the dummy store)"
+    )
+    run.add_argument(
+        "--out", type=Path, default=DEFAULT_REPORTS, help="reports folder (default: reports)"
+    )
+    run.add_argument(
+        "--work", type=Path, default=DEFAULT_WORK, help="folder for executed notebooks"
+    )
+    run.add_argument("--authorities", nargs="+", metavar="CODE", help="LA codes (default: all)")
+    run.add_argument("--templates", nargs="+", metavar="NAME", help="template names (default: all)")
+    run.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+    run.add_argument("--workers", type=_positive_int, help="parallel jobs (default: all cores)")
+    run.add_argument("--resume", action="store_true", help="skip jobs whose reports are unchanged")
+    run.add_argument("--period-start", default=PERIOD_START.isoformat())
+    run.add_argument("--period-end", default=PERIOD_END.isoformat())
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _seed_scale(run, help_suffix=" of the dummy store")
+
+    site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
+    site.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
+    site.add_argument("--store", type=Path, help="the store the reports were built from")
+    site.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+
+    bench = commands.add_parser("bench", help="print speed and memory figures")
+    bench.add_argument("--scales", nargs="+", type=float, default=[0.1, 1.0])
+    bench.add_argument("--batch-authorities", type=_positive_int, default=20)
+    return parser
+
+
+def _seed_scale(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:
+    from ldsa.run.dummy_store import DEFAULT_SCALE, DEFAULT_SEED
+
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed" + help_suffix)
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=DEFAULT_SCALE,
+        help="fraction of England's volumes" + help_suffix,
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be 1 or more")
+    return value
+
+
+def _scale(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 2:
+        raise argparse.ArgumentTypeError(f"{value}: scale must be in (0, 2]")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except LdsaError as error:
+        print(f"ldsa {args.command}: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except KeyboardInterrupt:
+        print(f"ldsa {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: no traceback with data
+        print(
+            f"ldsa {args.command}: internal error ({type(error).__name__}). This is a bug in ldsa; "
+            "set LDSA_DEBUG=1 to see the traceback and please report it.",
+            file=sys.stderr,
+        )
+        if os.environ.get("LDSA_DEBUG") == "1":
+            raise
+        return int(ExitCode.INTERNAL)
+
+
+def console_main() -> None:
+    """Entry point of the ``ldsa`` console script."""
+    sys.exit(main())
+
+
+def _dummy(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.dummy import generate_extract
+
+    info = generate_extract(args.out, seed=args.seed, scale=args.scale)
+    print(f"wrote a dummy extract to {args.out}: {json.dumps(_row_counts(info))}")
+    return ExitCode.OK
+
+
+def _row_counts(info: object) -> dict[str, int]:
+    counts: dict[str, int] = getattr(info, "row_counts", {})
+    return dict(sorted(counts.items()))
+
+
+def _validate(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.extract import validate_extract
+
+    counts = validate_extract(args.extract)
+    print(f"{args.extract}: valid ({', '.join(f'{t} {n:,} rows' for t, n in counts.items())})")
+    return ExitCode.OK
+
+
+def _prepare(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.prepare import prepare_store
+
+    manifest = prepare_store(args.extract, args.store)
+    print(f"wrote store {args.store} ({len(manifest['files_sha256'])} files)")
+    return ExitCode.OK
+
+
+def _store(path: Path | None, seed: int | None = None, scale: float | None = None) -> Path:
+    """The store given, else the dummy store (built on first use)."""
+    from ldsa.run.dummy_store import DEFAULT_SCALE, DEFAULT_SEED, ensure_dummy_store
+
+    if path is not None:
+        return path
+    seed = DEFAULT_SEED if seed is None else seed
+    return ensure_dummy_store(seed, DEFAULT_SCALE if scale is None else scale)
+
+
+def _authorities(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.store import Store
+
+    for a in Store(_store(args.store)).geography:
+        print(f"{a.la_code}\t{a.la_name}\t{a.la_type}\t{a.region_name}")
+    return ExitCode.OK
+
+
+def _templates(args: argparse.Namespace) -> ExitCode:
+    from ldsa.run.templates import discover
+
+    for name, template in discover(args.notebooks).items():
+        params = ", ".join(f"{key}={value}" for key, value in template.parameters().items())
+        print(f"{name}\t{template.title}\t{params}")
+    return ExitCode.OK
+
+
+def _run(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.store import Store
+    from ldsa.run.batch import plan_batch, run_batch
+    from ldsa.run.site import build_index
+    from ldsa.run.templates import discover, select
+
+    templates = select(discover(args.notebooks), args.templates)
+    store_path = args.store
+    if store_path is None:
+        print("preparing the dummy store (reused on later runs)...", file=sys.stderr)
+    store = Store(_store(store_path, args.seed, args.scale))
+    period = (args.period_start, args.period_end)
+    signal.signal(signal.SIGTERM, _interrupt)
+    plan = plan_batch(store, templates, args.authorities, period, args.out, args.work)
+    results = run_batch(
+        plan, workers=args.workers, resume=args.resume, progress=not args.no_progress
+    )
+    index = build_index(store, templates, results, args.out, period)
+    failed = [r for r in results if r.status.value != "ok"]
+    print(f"{len(results) - len(failed)} of {len(results)} reports ok; index: {index}")
+    for result in failed:
+        print(f"  failed: {result.la_code} {result.template}: {result.error}", file=sys.stderr)
+    return ExitCode.PARTIAL_FAILURE if failed else ExitCode.OK
+
+
+def _site(args: argparse.Namespace) -> ExitCode:
+    from ldsa.data.store import Store
+    from ldsa.run.batch import read_manifest
+    from ldsa.run.site import build_index
+    from ldsa.run.templates import discover, select
+
+    period, results = read_manifest(args.out)
+    templates = select(discover(args.notebooks), sorted({r.template for r in results}))
+    index = build_index(Store(_store(args.store)), templates, results, args.out, period)
+    print(f"wrote {index}")
+    return ExitCode.OK
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C, so a killed batch stops its workers and kernels too."""
+    raise KeyboardInterrupt
+
+
+def _bench(args: argparse.Namespace) -> ExitCode:
+    from ldsa.bench import run_benchmarks
+
+    run_benchmarks(args.scales, args.batch_authorities)
+    return ExitCode.OK
+
+
+_COMMANDS = {
+    "dummy": _dummy,
+    "validate": _validate,
+    "prepare": _prepare,
+    "authorities": _authorities,
+    "templates": _templates,
+    "run": _run,
+    "site": _site,
+    "bench": _bench,
+}

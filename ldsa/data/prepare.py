@@ -1,0 +1,206 @@
+"""Prepare: validate an extract, aggregate it out of core with DuckDB, write a store.
+
+The whole-country work happens here once; each report then reads one authority's small
+slice. The store is written under a temporary name and renamed into place only when
+complete, so a failed or killed prepare never leaves a store that looks usable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ldsa import __version__
+from ldsa.ageband import AGE_BANDS
+from ldsa.data.extract import read_extract_info, table_path, validate_extract
+from ldsa.data.schemas import SCHEMA_VERSION, TABLES
+from ldsa.data.store import MANIFEST, STORE_FORMAT, file_sha256
+from ldsa.geography import GEOGRAPHY_VINTAGE
+
+_BANDS_SQL = "[" + ", ".join(f"'{band}'" for band in AGE_BANDS) + "]"
+_AGE_BAND = f"list_extract({_BANDS_SQL}, CAST(least(age // 5, 18) AS INTEGER) + 1)"
+_CAUSE_GROUP = """CASE
+    WHEN underlying_cause IN ('U07.1', 'U07.2') THEN 'covid'
+    WHEN underlying_cause LIKE 'C%' THEN 'cancer'
+    WHEN underlying_cause LIKE 'I%' THEN 'circulatory'
+    WHEN underlying_cause LIKE 'J%' THEN 'respiratory'
+    WHEN underlying_cause LIKE 'F01%' OR underlying_cause LIKE 'F03%'
+         OR underlying_cause LIKE 'G30%' THEN 'dementia'
+    ELSE 'other' END"""
+
+#: Record-level queries behind each area table: keys (besides the area) and measures.
+_AREA_QUERIES: dict[str, tuple[str, str, str]] = {
+    "cases": (
+        "cases",
+        f"specimen_date AS date, {_AGE_BAND} AS age_band, sex",
+        "count(*) AS cases",
+    ),
+    "tests": ("tests", "date", "sum(tests) AS tests, sum(positive_tests) AS positive_tests"),
+    "deaths": (
+        "deaths",
+        "CAST(date_trunc('week', date_of_registration) AS DATE) AS week_registered, "
+        "CAST(date_trunc('week', date_of_death) AS DATE) AS week_of_death, "
+        f"{_AGE_BAND} AS age_band, sex, {_CAUSE_GROUP} AS cause_group, covid_mentioned, "
+        "place_of_death",
+        "count(*) AS deaths",
+    ),
+    "population": ("population", "year, sex, age", "sum(population) AS population"),
+    "population_bands": (
+        "population",
+        f"year, sex, {_AGE_BAND} AS age_band",
+        "sum(population) AS population",
+    ),
+}
+_SOURCE_KEYS = frozenset({"kind", "seed", "scale", "period_start", "period_end"})
+_AREA_KEYS = {"la": "t.la_code", "region": "g.region_code", "england": None}
+
+
+def prepare_store(extract_dir: Path, store_dir: Path, memory_limit: str = "6GB") -> dict[str, Any]:
+    """Validate an extract and write its prepared store; return the store manifest.
+
+    Parameters
+    ----------
+    extract_dir
+        Folder with one ``<table>.parquet`` per extract table (and ``extract.json``).
+    store_dir
+        Folder to write; replaced atomically if it exists.
+    memory_limit
+        DuckDB's memory limit; it spills to disk beyond it.
+
+    Raises
+    ------
+    InvalidInputError
+        When the extract fails validation (nothing is written).
+    """
+    row_counts = validate_extract(extract_dir)
+    partial = store_dir.with_name(f".{store_dir.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        with duckdb.connect(config={"threads": 2, "memory_limit": memory_limit}) as con:
+            _register(con, extract_dir)
+            outputs = _write_tables(con, partial)
+        manifest = _manifest(extract_dir, row_counts, partial, outputs)
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _swap_into_place(partial, store_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _register(con: duckdb.DuckDBPyConnection, extract_dir: Path) -> None:
+    for table in TABLES:
+        path = str(table_path(extract_dir, table)).replace("'", "''")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    la_codes = [
+        str(code)
+        for (code,) in con.sql("SELECT la_code FROM geography ORDER BY la_code").fetchall()
+    ]
+    for name in ("geography", "deprivation"):
+        rows[name] = _write(
+            _query(con, f"SELECT * FROM {name} ORDER BY la_code"), out / f"{name}.parquet"
+        )
+    survey = _query(
+        con,
+        f"""SELECT cis_area, CAST(date_trunc('week', visit_date) AS DATE) AS week_start,
+            {_AGE_BAND} AS age_band, sex, count(*) FILTER (WHERE result <> 'void') AS swabs,
+            count(*) FILTER (WHERE result = 'positive') AS positives
+            FROM survey GROUP BY ALL ORDER BY ALL""",
+    )
+    rows["survey"] = _write(survey, out / "survey.parquet")
+    for table in _AREA_QUERIES:
+        for level in ("region", "england"):
+            frame = _query(con, _area_sql(table, level))
+            rows[f"{level}/{table}"] = _write(frame, out / level / f"{table}.parquet")
+        per_la = _query(con, _area_sql(table, "la"))
+        rows[f"la/{table}"] = _write_per_la(per_la, out / "la", table, la_codes)
+    return rows
+
+
+def _area_sql(table: str, level: str) -> str:
+    source, keys, measures = _AREA_QUERIES[table]
+    area = _AREA_KEYS[level]
+    area_column = f"{area} AS {area.split('.')[1]}, " if area else ""
+    join = "JOIN geography g ON g.la_code = t.la_code" if level == "region" else ""
+    return (
+        f"SELECT {area_column}{keys}, {measures} FROM {source} t {join} GROUP BY ALL ORDER BY ALL"
+    )
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    table: pa.Table = con.sql(sql).to_arrow_table()
+    return _plain_types(table)
+
+
+def _plain_types(table: pa.Table) -> pa.Table:
+    """Cast DuckDB's result types to the store's: int64 counts, plain strings."""
+    fields = []
+    for field in table.schema:
+        type_ = field.type
+        if pa.types.is_integer(type_) or pa.types.is_decimal(type_):
+            type_ = pa.int64()
+        elif pa.types.is_large_string(type_) or pa.types.is_string_view(type_):
+            type_ = pa.string()
+        fields.append(pa.field(field.name, type_))
+    return table.cast(pa.schema(fields))
+
+
+def _write(table: pa.Table, path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+    return int(table.num_rows)
+
+
+def _write_per_la(table: pa.Table, la_root: Path, name: str, la_codes: list[str]) -> int:
+    """Write one file per authority (empty where it has no rows) from a table sorted by la_code."""
+    codes = table.column("la_code").to_numpy(zero_copy_only=False)
+    starts = np.searchsorted(codes, la_codes, side="left")
+    ends = np.searchsorted(codes, la_codes, side="right")
+    body = table.drop_columns(["la_code"])
+    for code, start, end in zip(la_codes, starts, ends, strict=True):
+        _write(body.slice(int(start), int(end - start)), la_root / code / f"{name}.parquet")
+    return int(table.num_rows)
+
+
+def _manifest(
+    extract_dir: Path, row_counts: dict[str, int], store: Path, outputs: dict[str, int]
+) -> dict[str, Any]:
+    files = sorted(p for p in store.rglob("*.parquet"))
+    return {
+        "store_format": STORE_FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "geography_vintage": GEOGRAPHY_VINTAGE,
+        "ldsa_version": __version__,
+        "source": _source(extract_dir),
+        "input_rows": row_counts,
+        "input_sha256": {t: file_sha256(table_path(extract_dir, t)) for t in TABLES},
+        "output_rows": outputs,
+        "files_sha256": {str(p.relative_to(store)): file_sha256(p) for p in files},
+    }
+
+
+def _source(extract_dir: Path) -> dict[str, Any]:
+    info = read_extract_info(extract_dir)
+    return {key: value for key, value in sorted(info.items()) if key in _SOURCE_KEYS}
+
+
+def _swap_into_place(partial: Path, store_dir: Path) -> None:
+    """Replace ``store_dir`` with the complete ``partial`` folder."""
+    old = store_dir.with_name(f".{store_dir.name}.old-{os.getpid()}")
+    if store_dir.exists():
+        store_dir.rename(old)
+    partial.rename(store_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,152 @@
+"""The prepared store: aggregated tables, one small folder per authority, and a manifest.
+
+Layout (``STORE_FORMAT`` 1)::
+
+    manifest.json               schema version, input hashes, row counts, file hashes
+    geography.parquet           one row per authority
+    deprivation.parquet         one row per authority
+    survey.parquet              swabs and positives by CIS area, week, age band, sex
+    la/<la_code>/<table>.parquet     one authority's aggregates (loads in milliseconds)
+    region/<table>.parquet      the same aggregates by region (comparators)
+    england/<table>.parquet     the same aggregates for England (comparators)
+
+``<table>`` is one of :data:`AREA_TABLES`. Every table is a plain Parquet file with dates as
+``date32``; :class:`Store` reads them into pandas with dates as ``datetime64[ms]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ldsa.data.schemas import SCHEMA_VERSION
+from ldsa.errors import StoreError
+from ldsa.geography import Authority, Geography
+
+STORE_FORMAT = "1"
+MANIFEST = "manifest.json"
+#: Aggregates held for every authority, region and England.
+AREA_TABLES: tuple[str, ...] = ("cases", "tests", "deaths", "population", "population_bands")
+AREA_LEVELS: tuple[str, ...] = ("la", "region", "england")
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(functools.partial(handle.read, 1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """Read a store table into pandas: dates as datetime64[ms], strings as plain str."""
+    frame: pd.DataFrame = pq.read_table(path).to_pandas(date_as_object=False)
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            frame[name] = frame[name].astype("datetime64[ms]")
+    return frame
+
+
+@dataclasses.dataclass(frozen=True)
+class Store:
+    """A prepared store opened for reading.
+
+    Parameters
+    ----------
+    path
+        The store folder written by ``ldsa prepare``.
+    """
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        manifest = self.path / MANIFEST
+        if not manifest.is_file():
+            raise StoreError(
+                f"{self.path}: not a prepared store (no {MANIFEST}). How to fix: run "
+                "`ldsa prepare EXTRACT STORE`, or `ldsa run` to build the dummy store."
+            )
+        info = self.manifest
+        if info.get("store_format") != STORE_FORMAT or info.get("schema_version") != SCHEMA_VERSION:
+            raise StoreError(
+                f"{manifest}: store format {info.get('store_format')!r} / schema "
+                f"{info.get('schema_version')!r}, but this ldsa reads format {STORE_FORMAT!r} / "
+                f"schema {SCHEMA_VERSION!r}. How to fix: prepare the store again."
+            )
+
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        """The store's manifest.json."""
+        try:
+            info: dict[str, Any] = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise StoreError(
+                f"{self.path / MANIFEST}: unreadable ({error}). Prepare the store again."
+            ) from None
+        return info
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Hash of the manifest, which lists the hash of every file in the store."""
+        return file_sha256(self.path / MANIFEST)
+
+    @property
+    def is_dummy(self) -> bool:
+        """True when the store was prepared from generated dummy data."""
+        return bool(self.manifest.get("source", {}).get("kind") == "dummy")
+
+    @functools.cached_property
+    def geography(self) -> Geography:
+        """The authorities this store covers."""
+        return Geography.from_frame(self._read(self.path / "geography.parquet"))
+
+    def authority(self, la_code: str) -> Authority:
+        """The authority with this code (validated)."""
+        return self.geography.authority(la_code)
+
+    def deprivation(self) -> pd.DataFrame:
+        """IMD score, rank and decile of every authority."""
+        return self._read(self.path / "deprivation.parquet")
+
+    def survey(self) -> pd.DataFrame:
+        """Survey swabs and positives by CIS area, week, age band and sex."""
+        return self._read(self.path / "survey.parquet")
+
+    def la_table(self, la_code: str, table: str) -> pd.DataFrame:
+        """One authority's slice of an aggregate table."""
+        self.geography.validate_code(la_code)
+        return self._read(self.path / "la" / la_code / f"{_table(table)}.parquet")
+
+    def region_table(self, region_code: str, table: str) -> pd.DataFrame:
+        """One region's rows of an aggregate table."""
+        frame = self._read(self.path / "region" / f"{_table(table)}.parquet")
+        return frame[frame["region_code"] == region_code].reset_index(drop=True)
+
+    def england_table(self, table: str) -> pd.DataFrame:
+        """England's rows of an aggregate table."""
+        return self._read(self.path / "england" / f"{_table(table)}.parquet")
+
+    def _read(self, path: Path) -> pd.DataFrame:
+        if not path.is_file():
+            relative = path.relative_to(self.path)
+            raise StoreError(
+                f"{self.path}: store file {relative} is missing; the store is incomplete. "
+                "How to fix: prepare the store again."
+            )
+        return read_parquet(path)
+
+
+def _table(table: str) -> str:
+    if table not in AREA_TABLES:
+        raise StoreError(
+            f"table {table!r}: not a store table; expected one of {', '.join(AREA_TABLES)}."
+        )
+    return table

@@ -1,0 +1,196 @@
+"""The batch: every (authority, template) job in parallel, isolated, resumable, recorded.
+
+Parameters are validated before any kernel starts. Each finished job is written to
+``manifest.json`` at once (atomically), so a killed run can resume; the batch never stops
+at the first failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import multiprocessing.pool
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ldsa import __version__
+from ldsa.data.store import Store, file_sha256
+from ldsa.errors import InvalidParameterError
+from ldsa.report.context import parse_period
+from ldsa.run.job import JobResult, JobSpec, JobStatus, publish, run_job
+from ldsa.run.templates import Template
+
+MANIFEST = "manifest.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchPlan:
+    """Validated jobs of one run and where their outputs go."""
+
+    store: Store
+    templates: tuple[Template, ...]
+    la_codes: tuple[str, ...]
+    period_start: str
+    period_end: str
+    reports_dir: Path
+    work_dir: Path
+
+    def specs(self) -> list[JobSpec]:
+        """One job per authority and template, in (la_code, template) order."""
+        return [
+            JobSpec(
+                la_code=code,
+                template=template.name,
+                template_path=template.path,
+                template_title=template.title,
+                template_sha256=template.sha256,
+                store=self.store.path.resolve(),
+                period_start=self.period_start,
+                period_end=self.period_end,
+                reports_dir=self.reports_dir.resolve(),
+                work_dir=self.work_dir.resolve(),
+            )
+            for code in self.la_codes
+            for template in self.templates
+        ]
+
+
+def plan_batch(
+    store: Store,
+    templates: Iterable[Template],
+    la_codes: Iterable[str] | None,
+    period: tuple[str, str],
+    reports_dir: Path,
+    work_dir: Path,
+) -> BatchPlan:
+    """Validate LA codes, templates and period against the store; no kernel is started."""
+    codes = store.geography.validate_codes(la_codes) if la_codes else store.geography.codes
+    parse_period(*period)
+    chosen = tuple(templates)
+    if not chosen:
+        raise InvalidParameterError("templates: no template notebooks found to run.")
+    return BatchPlan(store, chosen, tuple(codes), period[0], period[1], reports_dir, work_dir)
+
+
+def run_batch(
+    plan: BatchPlan,
+    workers: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    job: Callable[[JobSpec], JobResult] = run_job,
+) -> list[JobResult]:
+    """Run every job of the plan and return their results in (la_code, template) order."""
+    specs = plan.specs()
+    previous = _previous_results(plan) if resume else {}
+    results: dict[tuple[str, str], JobResult] = {}
+    pending = []
+    for spec in specs:
+        kept = previous.get((spec.la_code, spec.template))
+        if kept is not None and _still_valid(kept, spec, plan):
+            results[(spec.la_code, spec.template)] = kept
+        else:
+            pending.append(spec)
+    bar = tqdm(
+        total=len(specs),
+        initial=len(results),
+        unit="report",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    failed = 0
+    pool = _pool(workers)
+    try:
+        for result in pool.imap_unordered(job, pending):
+            results[(result.la_code, result.template)] = result
+            failed += result.status is JobStatus.FAILED
+            bar.set_postfix(done=len(results), failed=failed, refresh=False)
+            bar.update()
+            write_manifest(plan, [results[k] for k in sorted(results)])
+        pool.close()
+    except BaseException:
+        pool.terminate()  # interrupted or killed: stop workers (their kernels follow them)
+        raise
+    finally:
+        pool.join()
+        bar.close()
+    ordered = [results[k] for k in sorted(results)]
+    write_manifest(plan, ordered)
+    return ordered
+
+
+def _pool(workers: int | None) -> multiprocessing.pool.Pool:
+    count = workers or os.cpu_count() or 1
+    # forkserver: workers start clean (no inherited threads or open files), then keep their
+    # imports and warm kernel for every job they run.
+    return multiprocessing.get_context("forkserver").Pool(count)
+
+
+def read_manifest(reports_dir: Path) -> tuple[tuple[str, str], list[JobResult]]:
+    """Read a run manifest: its period and job records.
+
+    Raises
+    ------
+    InvalidParameterError
+        When the folder holds no readable manifest.
+    """
+    path = reports_dir / MANIFEST
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        jobs = [
+            JobResult(**{**job, "status": JobStatus(job["status"])}) for job in document["jobs"]
+        ]
+        period = (str(document["period_start"]), str(document["period_end"]))
+    except (OSError, json.JSONDecodeError, TypeError, ValueError, KeyError):
+        raise InvalidParameterError(
+            f"{path}: no readable run manifest. How to fix: run `ldsa run --out {reports_dir}`."
+        ) from None
+    return period, jobs
+
+
+def _previous_results(plan: BatchPlan) -> dict[tuple[str, str], JobResult]:
+    try:
+        _period, records = read_manifest(plan.reports_dir)
+    except InvalidParameterError:
+        return {}  # nothing to resume from: every job runs
+    return {(r.la_code, r.template): r for r in records}
+
+
+def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:
+    """A finished job is kept only if its report is unchanged and its inputs are the same."""
+    if result.status is not JobStatus.OK or result.output is None:
+        return False
+    path = plan.reports_dir / result.output
+    return (
+        result.template_sha256 == spec.template_sha256
+        and result.store_sha256 == plan.store.sha256
+        and path.is_file()
+        and file_sha256(path) == result.sha256
+    )
+
+
+def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, Any]:
+    """The run manifest: versions, inputs and one record per job."""
+    return {
+        "ldsa_version": __version__,
+        "store": {"sha256": plan.store.sha256, "source": plan.store.manifest.get("source", {})},
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "templates": {t.name: t.sha256 for t in plan.templates},
+        "summary": {
+            "jobs": len(results),
+            "ok": sum(r.status is JobStatus.OK for r in results),
+            "failed": sum(r.status is JobStatus.FAILED for r in results),
+        },
+        "jobs": [{**dataclasses.asdict(r), "status": r.status.value} for r in results],
+    }
+
+
+def write_manifest(plan: BatchPlan, results: list[JobResult]) -> None:
+    """Write manifest.json atomically."""
+    document = manifest_document(plan, results)
+    publish(plan.reports_dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True) + "\n")

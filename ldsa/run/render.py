@@ -1,0 +1,109 @@
+"""Render an executed notebook as a self-contained HTML report (no code, images inlined)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import platform
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ldsa import __version__
+
+#: Packages whose versions every report records, so numbers can be reproduced.
+PROVENANCE_PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "pyarrow",
+    "duckdb",
+    "pandera",
+    "papermill",
+    "nbconvert",
+)
+
+PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("ldsa.run", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportHeader:
+    """What the title block and provenance footer say."""
+
+    template_title: str
+    la_code: str
+    la_name: str
+    region_name: str
+    period: str
+    data_source: str
+    is_dummy: bool
+    template_sha256: str
+    store_sha256: str
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers."""
+    versions = {"python": platform.python_version(), "ldsa": __version__}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def notebook_body(executed: Path) -> str:
+    """The notebook's markdown and outputs as HTML, with code, prompts and stderr removed."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if not _PARAMETER_TAGS & set(_tags(cell))]
+    _drop_title(notebook.cells)
+    for position, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{position}"  # papermill adds random ids; reports must be reproducible
+        if cell.cell_type == "code":
+            cell.outputs = [output for output in cell.get("outputs", []) if _released(output)]
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _resources = exporter.from_notebook_node(notebook)
+    return str(body)
+
+
+_PARAMETER_TAGS = {"parameters", "injected-parameters"}
+
+
+def _tags(cell: Any) -> list[str]:
+    tags: list[str] = cell.get("metadata", {}).get("tags", [])
+    return tags
+
+
+def _drop_title(cells: list[Any]) -> None:
+    """Remove the template's own level-one heading: the page's title block replaces it."""
+    if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "):
+        cells[0].source = cells[0].source.partition("\n")[2].lstrip("\n")
+
+
+def _released(output: dict[str, Any]) -> bool:
+    """Keep rich results only: stream text (warnings, prints) and errors never reach a report."""
+    return output.get("output_type") in ("execute_result", "display_data")
+
+
+def render_page(header: ReportHeader, body: str) -> str:
+    """Wrap a notebook body in the report page: title block, dummy banner, provenance footer."""
+    page = PAGES.get_template("report.html.j2")
+    return page.render(header=header, body=Markup(body), versions=package_versions())

@@ -1,0 +1,69 @@
+"""The index site: every authority with its name, region and links to its reports."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ldsa import __version__
+from ldsa.data.store import Store
+from ldsa.report.context import describe_period, parse_period
+from ldsa.run.job import JobResult, JobStatus, describe_source, publish
+from ldsa.run.render import PAGES
+from ldsa.run.templates import Template
+
+INDEX = "index.html"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportLink:
+    """One report of an authority in the index."""
+
+    title: str
+    href: str
+    ok: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class IndexRow:
+    """One authority in the index."""
+
+    la_code: str
+    la_name: str
+    region_name: str
+    reports: tuple[ReportLink, ...]
+
+
+def build_index(
+    store: Store,
+    templates: list[Template],
+    results: list[JobResult],
+    reports_dir: Path,
+    period: tuple[str, str],
+) -> Path:
+    """Write ``index.html`` listing every authority that has a job, with links to its reports."""
+    by_job = {(r.la_code, r.template): r for r in results}
+    rows = []
+    for authority in store.geography:
+        links = tuple(
+            ReportLink(
+                t.title, f"{authority.la_code}/{t.name}.html", by_job[key].status is JobStatus.OK
+            )
+            for t in templates
+            if (key := (authority.la_code, t.name)) in by_job
+        )
+        if links:
+            rows.append(
+                IndexRow(authority.la_code, authority.la_name, authority.region_name, links)
+            )
+    page = PAGES.get_template("index.html.j2").render(
+        authorities=rows,
+        period=describe_period(*parse_period(*period)),
+        data_source=describe_source(store),
+        is_dummy=store.is_dummy,
+        version=__version__,
+        store_sha256=store.sha256,
+    )
+    path = reports_dir / INDEX
+    publish(path, page)
+    return path

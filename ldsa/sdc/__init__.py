@@ -1,0 +1,166 @@
+"""Disclosure control: the boundary every released number passes (issue 4, disclosure.md).
+
+Only this package can make a :class:`SafeTable`; figures, tables, CSVs and report text
+accept nothing else (:mod:`ldsa.sdc.render` raises :class:`~ldsa.errors.DisclosureError`
+for a raw DataFrame). Every ``release_*`` function applies the policy and returns a
+SafeTable carrying its :class:`Record`; a :class:`RecordBook` collects the records of one
+report, and :func:`write_checker_pack` writes the ACRO-compatible pack for the checkers.
+:func:`scan_outputs` re-reads the released files (never the records) for breaches.
+
+Usage
+-----
+Counts (a table of one LA; totals are computed by the layer, never passed in)::
+
+    import pandas as pd
+    from ldsa import sdc
+
+    policy = sdc.load_policy("default")            # "strict", a YAML path, or None
+    raw = pd.DataFrame({"age_band": ["0-19", "20-64", "65+"],
+                        "female_count": [25, 4, 30], "male_count": [31, 40, 12]})
+    table = sdc.release_counts(raw, ["female_count", "male_count"], policy=policy,
+                               output_id="E06000001/overview/cases_by_age",
+                               total_row=True, total_column="total_count",
+                               description="Cases by age band and sex")
+    table.text(1, "female_count")                   # '[c]': a marker, never 0
+    csv_text = sdc.render_csv(table)                # same as table.to_csv_text()
+    html = sdc.render_html_table(table, caption="Cases by age band",
+                                 headers={"female_count": "Females"})
+
+Rates and intervals, computed by ``ldsa.stats`` one per row of the released counts (in
+order, total row included), are suppressed where their count is, and marked unreliable
+(``[u]``) below ``unreliable_below`` events. Under ``derived_from: controlled`` (strict)
+compute them from ``counts.released_frame()``, the controlled counts::
+
+    counts = sdc.release_counts(weekly, ["cases_count"], policy=policy,
+                                output_id="E06000001/overview/weekly_cases")
+    rates = sdc.release_rates(counts, rate_frame,
+                              {"rate": "cases_count", "lower": "cases_count",
+                               "upper": "cases_count"},
+                              policy=policy, output_id="E06000001/overview/weekly_rates",
+                              decimals=1, unreliable_below=10)
+
+The LA against its region and England (and weekly against cumulative) is protected over
+the whole batch: every report builds the same plan from all authorities' counts (from the
+store), so a suppressed LA value cannot be recovered as region minus the other LAs::
+
+    plan = sdc.plan_linked_counts(all_las, count_column="cases_count",
+                                  period_column="period_start", policy=policy,
+                                  la_column="la_code", region_column="region_code",
+                                  cumulative=True)          # ~0.5 s for 309 LAs x 105 weeks
+    comparators = plan.table("E06000001", output_id="E06000001/overview/comparators")
+    # columns: period_start, la_cases_count, region_cases_count, england_cases_count,
+    #          la_cumulative_cases_count, region_cumulative_cases_count, ...
+
+Release each set of numbers once and cut every view from that SafeTable with
+:meth:`SafeTable.select` (releasing the same counts again in another shape can suppress
+different cells, and the two releases together give the suppressed values away)::
+
+    la_weekly = comparators.select(output_id="E06000001/overview/la_weekly",
+                                   columns=["period_start", "la_cases_count"])
+
+Figures draw only released values; a suppressed point is a NaN gap with a note::
+
+    series = sdc.figure_series(comparators, "la_cases_count", x_column="period_start")
+    ax.plot(series.x, series.y); ax.set_title(..., loc="left"); caption = series.note
+
+Models, histograms, magnitude tables and already-public figures: :func:`release_model`,
+:func:`release_histogram`, :func:`release_magnitudes`, :func:`release_public`.
+
+Records: one :class:`RecordBook` per report; add each released table with the files that
+show it (paths relative to the reports folder), and write it for the batch::
+
+    book = sdc.RecordBook(la_code="E06000001", template="overview")
+    book.add(table, files=["E06000001/tables/cases_by_age.csv", "E06000001/overview.html"])
+    book.write_json(work_dir / "records" / "E06000001--overview.json")
+
+At the end of ``ldsa run``, and in ``ldsa check``::
+
+    records = sdc.read_records(sorted((work_dir / "records").glob("*.json")))
+    sdc.write_checker_pack(reports / "checker", records, policy, reports_dir=reports,
+                           context=template_metadata_text)
+    findings = sdc.scan_outputs(reports, policy)      # list[Finding], sorted
+    for finding in findings:
+        print(finding)                                # file: table: cell: rule
+    exit_code = ExitCode.DISCLOSURE if findings else ExitCode.OK
+
+Conventions the scanner relies on (render functions follow them)
+-----------------------------------------------------------------
+- CSV: a count column's header ends in ``_count``; a total row's first cell is ``Total``;
+  a total column is named ``total_count``. Suppressed cells are ``[c]`` (disclosure) or
+  ``[u]`` (unreliable), never 0 or empty.
+- HTML: ``<table class="ldsa-safe" data-output-id=...>``; count header and data cells carry
+  ``data-kind="count"``; a total row has ``data-role="total"``, a total column header
+  ``data-role="total"``.
+- Released files live at ``<reports>/<la_code>/tables/*.csv`` and ``<reports>/**/*.html``.
+
+Security properties
+-------------------
+- A SafeTable is only built through the ``release_*`` functions and
+  :meth:`LinkedPlan.table` (a private token, checked at construction without ``assert``;
+  ``safetable.issue_table`` is internal to this package); it is frozen and holds released
+  values only: suppressed cells hold ``None``, never the raw value.
+- Under a rounding policy every released count is rounded (half up, integer arithmetic),
+  totals are recomputed from the rounded cells, and a total that rounds into the unsafe
+  range is itself suppressed.
+- Secondary suppression guarantees that no suppressed cell is the only unknown in any
+  published sum (rows, columns, totals; LA/region/England; weekly/cumulative). It does not
+  solve for interval (linear-programming) attacks; a checker reviews such tables.
+"""
+
+from __future__ import annotations
+
+from ldsa.sdc.checker import ACRO_RESULTS_VERSION, write_checker_pack
+from ldsa.sdc.counts import release_counts
+from ldsa.sdc.derived import release_rates
+from ldsa.sdc.histogram import release_histogram
+from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
+from ldsa.sdc.magnitude import release_magnitudes
+from ldsa.sdc.policy import PRESETS, DerivedFrom, Policy, Rounding, TieRule, load_policy
+from ldsa.sdc.public import release_public
+from ldsa.sdc.records import (
+    OutputKind,
+    Record,
+    RecordBook,
+    RecordStatus,
+    Rule,
+    read_records,
+)
+from ldsa.sdc.regression import release_model
+from ldsa.sdc.render import FigureSeries, figure_series, render_csv, render_html_table
+from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable
+from ldsa.sdc.scan import Finding, FindingRule, scan_outputs
+
+__all__ = [
+    "ACRO_RESULTS_VERSION",
+    "PRESETS",
+    "CellStatus",
+    "ColumnKind",
+    "DerivedFrom",
+    "FigureSeries",
+    "Finding",
+    "FindingRule",
+    "LinkedPlan",
+    "OutputKind",
+    "Policy",
+    "Record",
+    "RecordBook",
+    "RecordStatus",
+    "Rounding",
+    "Rule",
+    "SafeTable",
+    "TieRule",
+    "figure_series",
+    "load_policy",
+    "plan_linked_counts",
+    "read_records",
+    "release_counts",
+    "release_histogram",
+    "release_magnitudes",
+    "release_model",
+    "release_public",
+    "release_rates",
+    "render_csv",
+    "render_html_table",
+    "scan_outputs",
+    "write_checker_pack",
+]

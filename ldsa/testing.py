@@ -1,0 +1,111 @@
+"""Helpers for tests of ldsa and of code built on it: a tiny, valid, hand-made extract.
+
+The dummy generator (:mod:`ldsa.data.dummy`) makes realistic England-wide extracts; this
+module makes the smallest extract that passes validation (three authorities, a few
+records per table), so each validation failure mode can be planted in a copy of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ldsa.data.schemas import SCHEMA_VERSION
+
+TINY_LA_CODES = ("E06000901", "E07000901", "E09000901")
+
+_DATE = pa.date32()
+
+
+def tiny_tables() -> dict[str, pa.Table]:
+    """Return the tables of a tiny valid extract, keyed by table name."""
+    codes = list(TINY_LA_CODES)
+    day = dt.date(2020, 4, 1)
+    return {
+        "geography": pa.table(
+            {
+                "la_code": codes,
+                "la_name": ["Tinyshire Vale", "Little Fennmoor", "Smallbridge Borough"],
+                "la_type": ["unitary", "non_metropolitan_district", "london_borough"],
+                "utla_code": ["E06000901", "E10000901", "E09000901"],
+                "region_code": ["E12000001", "E12000006", "E12000007"],
+                "region_name": ["North East", "East of England", "London"],
+                "cis_area": ["J06000901", "J06000902", "J06000903"],
+            }
+        ),
+        "deprivation": pa.table(
+            {
+                "la_code": codes,
+                "imd_score": [30.5, 12.25, 22.0],
+                "imd_rank": pa.array([1, 3, 2], pa.int64()),
+                "imd_decile": pa.array([1, 9, 5], pa.int64()),
+            }
+        ),
+        "population": pa.table(
+            {
+                "year": pa.array([2020] * 6, pa.int64()),
+                "la_code": [c for c in codes for _ in (0, 1)],
+                "sex": ["F", "M"] * 3,
+                "age": pa.array([40] * 6, pa.int64()),
+                "population": pa.array([500, 480, 900, 870, 1200, 1150], pa.int64()),
+            }
+        ),
+        "deaths": pa.table(
+            {
+                "date_of_death": pa.array([dt.date(2015, 1, 2), dt.date(2020, 4, 3)], _DATE),
+                "date_of_registration": pa.array([dt.date(2015, 1, 6), dt.date(2020, 4, 7)], _DATE),
+                "la_code": codes[:2],
+                "age": pa.array([88, 79], pa.int64()),
+                "sex": ["F", "M"],
+                "underlying_cause": ["I21", "U07.1"],
+                "covid_mentioned": [False, True],
+                "place_of_death": ["hospital", "care_home"],
+            }
+        ),
+        "cases": pa.table(
+            {
+                "specimen_date": pa.array([day, day], _DATE),
+                "la_code": codes[1:],
+                "age": pa.array([34, 61], pa.int64()),
+                "sex": ["M", "F"],
+                "pillar": ["pillar_2", "pillar_1"],
+                "test_type": ["PCR", "PCR"],
+            }
+        ),
+        "tests": pa.table(
+            {
+                "date": pa.array([day] * 3, _DATE),
+                "la_code": codes,
+                "tests": pa.array([40, 55, 70], pa.int64()),
+                "positive_tests": pa.array([0, 1, 1], pa.int64()),
+            }
+        ),
+        "survey": pa.table(
+            {
+                "visit_date": pa.array([day, day], _DATE),
+                "participant_id": pa.array([1, 2], pa.int64()),
+                "household_id": pa.array([1, 2], pa.int64()),
+                "la_code": codes[:2],
+                "cis_area": ["J06000901", "J06000902"],
+                "age": pa.array([45, 12], pa.int64()),
+                "sex": ["F", "M"],
+                "result": ["negative", "positive"],
+            }
+        ),
+    }
+
+
+def write_tiny_extract(out_dir: Path, tables: dict[str, pa.Table] | None = None) -> Path:
+    """Write a tiny extract (the given tables, or :func:`tiny_tables`) and return its folder."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = tiny_tables() if tables is None else tables
+    for name, table in tables.items():
+        pq.write_table(table, out_dir / f"{name}.parquet")
+    info = {"kind": "tiny", "schema_version": SCHEMA_VERSION, "row_counts": {}}
+    info["row_counts"] = {name: table.num_rows for name, table in sorted(tables.items())}
+    (out_dir / "extract.json").write_text(json.dumps(info, sort_keys=True, indent=2) + "\n")
+    return out_dir

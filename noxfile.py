@@ -1,0 +1,69 @@
+"""Every task of the project is a nox session; CI calls nox and nothing else."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYTHON = "3.11"
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+def _install(session: nox.Session, extras: str = "test") -> None:
+    session.install(*CONSTRAINTS, "-e", f".[{extras}]")
+
+
+@nox.session(python=PYTHON)
+def run(session: nox.Session) -> None:
+    """The main job: every template for every authority on the dummy data, into reports/."""
+    _install(session, "test")
+    session.run("ldsa", "run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite (unit, property, reference, template, end to end, browser)."""
+    _install(session, "test,dev")
+    session.run("ruff", "check", "ldsa", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "ldsa", "tests", "noxfile.py")
+    session.run("mypy")
+    session.run("pytest", "-n", "2", "--dist", "loadgroup", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install(*CONSTRAINTS, "ruff")
+    session.run("ruff", "check", "ldsa", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "ldsa", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict on the package."""
+    _install(session, "test,dev")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Speed and memory figures: dummy generation, prepare, batch reports per minute."""
+    _install(session, "test")
+    session.run("ldsa", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Rewrite constraints.txt from a fresh resolution of pyproject.toml's ranges."""
+    session.install("-e", ".[test,dev]")
+    frozen = session.run("pip", "freeze", "--exclude-editable", silent=True) or ""
+    lines = [line for line in str(frozen).splitlines() if line and not line.startswith("-e")]
+    header = (
+        "# Exact versions for reproducible reports and tests: "
+        "pip install -c constraints.txt -e '.[test]'\n# Regenerate with: nox -s lock\n"
+    )
+    with open("constraints.txt", "w", encoding="utf-8") as handle:
+        handle.write(header + "\n".join(lines) + "\n")

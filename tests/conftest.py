@@ -1,0 +1,50 @@
+"""Shared fixtures: the ../shared folder, hypothesis profile."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+# Derandomised so that CI runs the same examples every time; no deadline on noisy machines.
+settings.register_profile("ldsa", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("ldsa")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The project's ../shared folder; skip (or fail under LDSA_REQUIRE_SHARED=1) if absent."""
+    if SHARED.is_dir():
+        return SHARED
+    message = f"../shared not found at {SHARED}: reference data and public files are needed"
+    if os.environ.get("LDSA_REQUIRE_SHARED") == "1":
+        pytest.fail(message + " (LDSA_REQUIRE_SHARED=1)")
+    pytest.skip(message)
+
+
+SMALL_SEED = 7
+SMALL_SCALE = 0.01
+
+
+@pytest.fixture(scope="session")
+def small_extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small dummy extract (scale 0.01): every authority, realistic shapes, few records."""
+    from ldsa.data.dummy import generate_extract
+
+    out = tmp_path_factory.mktemp("dummy") / "extract"
+    generate_extract(out, seed=SMALL_SEED, scale=SMALL_SCALE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_store(small_extract: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The prepared store of :func:`small_extract`."""
+    from ldsa.data.prepare import prepare_store
+
+    store = tmp_path_factory.mktemp("store") / "store"
+    prepare_store(small_extract, store)
+    return store

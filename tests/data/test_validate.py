@@ -1,0 +1,203 @@
+"""Extract validation: a valid extract passes; each failure mode is named, counted, value-free."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from ldsa.data.extract import validate_extract
+from ldsa.errors import ExitCode, InputFailure, InvalidInputError
+from ldsa.testing import tiny_tables, write_tiny_extract
+
+Tables = dict[str, pa.Table]
+
+
+def _set(
+    table: str, column: str, values: list[object], type_: pa.DataType | None = None
+) -> Callable[[Tables], None]:
+    def mutate(tables: Tables) -> None:
+        frame = tables[table]
+        index = frame.column_names.index(column)
+        array = pa.array(values, type_ or frame.schema.field(column).type)
+        tables[table] = frame.set_column(index, column, array)
+
+    return mutate
+
+
+def _drop_column(table: str, column: str) -> Callable[[Tables], None]:
+    def mutate(tables: Tables) -> None:
+        tables[table] = tables[table].drop_columns([column])
+
+    return mutate
+
+
+def _add_column(table: str, column: str) -> Callable[[Tables], None]:
+    def mutate(tables: Tables) -> None:
+        tables[table] = tables[table].append_column(column, pa.array([1] * tables[table].num_rows))
+
+    return mutate
+
+
+def _drop_table(table: str) -> Callable[[Tables], None]:
+    def mutate(tables: Tables) -> None:
+        del tables[table]
+
+    return mutate
+
+
+D = pa.date32()
+
+# One fixture per failure mode: (mutation, expected failure).
+FAILURE_MODES = {
+    "la_code_malformed": (
+        _set("cases", "la_code", ["E07000901", "X9"]),
+        InputFailure(
+            "cases.parquet", "la_code", "expected GSS-shaped LA code (E06-E09 + 6 digits)", 1
+        ),
+    ),
+    "la_code_not_in_geography": (
+        _set("cases", "la_code", ["E07000901", "E08000999"]),
+        InputFailure("cases.parquet", "la_code", "expected LA code present in geography", 1),
+    ),
+    "date_out_of_range": (
+        _set("cases", "specimen_date", [dt.date(2019, 12, 1), dt.date(2020, 4, 1)], D),
+        InputFailure(
+            "cases.parquet", "specimen_date", "expected date in 2020-03-01..2022-03-31", 1
+        ),
+    ),
+    "negative_count": (
+        _set("tests", "tests", [40, -5, 70]),
+        InputFailure("tests.parquet", "tests", "expected integer >= 0", 1),
+    ),
+    "count_not_integer": (
+        _set("tests", "tests", [40.0, 55.5, 70.0], pa.float64()),
+        InputFailure("tests.parquet", "tests", "wrong type: expected int64, got float64", -1),
+    ),
+    "positives_exceed_tests": (
+        _set("tests", "positive_tests", [0, 1, 71]),
+        InputFailure("tests.parquet", "(row check)", "expected positive_tests <= tests", 1),
+    ),
+    "category_unknown": (
+        _set("deaths", "place_of_death", ["hospital", "garden"]),
+        InputFailure(
+            "deaths.parquet",
+            "place_of_death",
+            "expected one of home, care_home, hospital, hospice, other",
+            1,
+        ),
+    ),
+    "icd10_malformed": (
+        _set("deaths", "underlying_cause", ["I21", "covid"]),
+        InputFailure("deaths.parquet", "underlying_cause", "expected ICD-10 code such as U07.1", 1),
+    ),
+    "registered_before_death": (
+        _set("deaths", "date_of_registration", [dt.date(2015, 1, 1), dt.date(2020, 4, 7)], D),
+        InputFailure(
+            "deaths.parquet",
+            "(row check)",
+            "expected date_of_registration on or after date_of_death",
+            1,
+        ),
+    ),
+    "age_out_of_range": (
+        _set("cases", "age", [34, 130]),
+        InputFailure("cases.parquet", "age", "expected age in 0..120", 1),
+    ),
+    "duplicate_key": (
+        _set("geography", "la_code", ["E06000901", "E06000901", "E09000901"]),
+        InputFailure("geography.parquet", "la_code", "duplicate key", 2),
+    ),
+    "duplicate_multi_column_key": (
+        _set("tests", "la_code", ["E06000901", "E06000901", "E09000901"]),
+        InputFailure("tests.parquet", "date", "duplicate key", 2),
+    ),
+    "missing_column": (
+        _drop_column("survey", "result"),
+        InputFailure("survey.parquet", "result", "required column missing", -1),
+    ),
+    "extra_column": (
+        _add_column("deprivation", "nhs_number"),
+        InputFailure(
+            "deprivation.parquet", "nhs_number", "column not in the schema (remove it)", -1
+        ),
+    ),
+    "missing_values": (
+        _set("cases", "sex", ["M", None]),
+        InputFailure("cases.parquet", "sex", "missing values (nulls)", 1),
+    ),
+    "missing_table": (
+        _drop_table("tests"),
+        InputFailure("tests.parquet", "*", "file missing", -1),
+    ),
+}
+
+
+def test_valid_tiny_extract_passes(tmp_path: Path) -> None:
+    """The hand-made tiny extract passes validation and its row counts are returned."""
+    counts = validate_extract(write_tiny_extract(tmp_path / "x"))
+    assert counts == {name: table.num_rows for name, table in tiny_tables().items()}
+
+
+@pytest.mark.parametrize("mode", sorted(FAILURE_MODES))
+def test_failure_mode_is_reported(tmp_path: Path, mode: str) -> None:
+    """Each planted failure is reported with its file, column, reason and failing-row count."""
+    mutate, expected = FAILURE_MODES[mode]
+    tables = tiny_tables()
+    mutate(tables)
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(write_tiny_extract(tmp_path / mode, tables))
+    assert expected in caught.value.failures, caught.value.failures
+    assert caught.value.exit_code == ExitCode.INVALID_INPUT
+
+
+def test_all_failures_collected_together(tmp_path: Path) -> None:
+    """Failures in different tables are reported in one error, not one at a time."""
+    tables = tiny_tables()
+    for mode in ("negative_count", "icd10_malformed", "missing_column"):
+        FAILURE_MODES[mode][0](tables)
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(write_tiny_extract(tmp_path / "x", tables))
+    files = {failure.file for failure in caught.value.failures}
+    assert files == {"tests.parquet", "deaths.parquet", "survey.parquet"}
+
+
+def test_messages_never_quote_values(tmp_path: Path) -> None:
+    """Error text names columns and reasons but never the failing values themselves."""
+    tables = tiny_tables()
+    _set("cases", "la_code", ["E07000901", "E08012345"])(tables)
+    _set("deaths", "underlying_cause", ["I21", "SECRET"])(tables)
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(write_tiny_extract(tmp_path / "x", tables))
+    message = str(caught.value)
+    assert "la_code" in message
+    assert "E08012345" not in message
+    assert "SECRET" not in message
+
+
+def test_unreadable_parquet_reported(tmp_path: Path) -> None:
+    """A table that is not Parquet is reported as unreadable rather than crashing."""
+    folder = write_tiny_extract(tmp_path / "x")
+    (folder / "cases.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(folder)
+    assert caught.value.failures == [
+        InputFailure("cases.parquet", "*", "not a readable Parquet file (ArrowInvalid)", -1)
+    ]
+
+
+def test_missing_folder_reported(tmp_path: Path) -> None:
+    """A missing extract folder is a clear input error."""
+    with pytest.raises(InvalidInputError, match="extract folder not found"):
+        validate_extract(tmp_path / "nowhere")
+
+
+def test_wrong_schema_version_reported(tmp_path: Path) -> None:
+    """An extract written for another schema version is refused."""
+    folder = write_tiny_extract(tmp_path / "x")
+    (folder / "extract.json").write_text('{"schema_version": "0"}')
+    with pytest.raises(InvalidInputError, match="schema version '0'"):
+        validate_extract(folder)

@@ -1,0 +1,107 @@
+"""The batch: validation before kernels, isolation between jobs, clean stop when killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from ldsa.data.store import Store
+from ldsa.errors import InvalidParameterError
+from ldsa.run import batch
+from ldsa.run.batch import plan_batch, run_batch
+from ldsa.run.job import JobStatus
+from ldsa.run.templates import Template, discover
+
+PERIOD = ("2020-03-01", "2022-03-31")
+
+
+def _leak_probe(folder: Path) -> Template:
+    """A template that fails if a name defined by an earlier job is still visible."""
+    parameters = new_code_cell(
+        'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
+        'period_end = "2022-03-31"',
+        metadata={"tags": ["parameters"]},
+    )
+    probe = new_code_cell(
+        'if "previous_la_code" in dir():\n    raise RuntimeError("state leaked")\n'
+        "previous_la_code = la_code"
+    )
+    notebook = new_notebook(cells=[new_markdown_cell("# Probe"), parameters, probe])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / "probe.ipynb")
+    return Template("probe", folder / "probe.ipynb")
+
+
+def test_bad_codes_refused_before_any_worker(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown LA codes and bad periods are refused while planning; no pool is started."""
+    monkeypatch.setattr(batch, "_pool", lambda *_: pytest.fail("a worker pool was started"))
+    store, templates = Store(small_store), list(discover().values())
+    with pytest.raises(InvalidParameterError, match="E06999999"):
+        plan_batch(store, templates, ["E06999999"], PERIOD, tmp_path, tmp_path / "w")
+    with pytest.raises(InvalidParameterError, match="not an ISO date"):
+        plan_batch(store, templates, None, ("2020-03-01", "31/03/2022"), tmp_path, tmp_path / "w")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.kernel
+def test_no_state_leaks_between_jobs_on_a_warm_kernel(small_store: Path, tmp_path: Path) -> None:
+    """Jobs that share one warm kernel do not see each other's variables."""
+    store = Store(small_store)
+    probe = _leak_probe(tmp_path / "notebooks")
+    codes = store.geography.codes[:3]
+    plan = plan_batch(store, [probe], codes, PERIOD, tmp_path / "reports", tmp_path / "work")
+    results = run_batch(plan, workers=1, progress=False)
+    assert [r.status for r in results] == [JobStatus.OK] * 3, [r.error for r in results]
+
+
+@pytest.mark.slow
+@pytest.mark.kernel
+def test_killed_run_stops_cleanly(small_store: Path, tmp_path: Path) -> None:
+    """SIGTERM stops workers and kernels, leaves no partial report, and keeps finished records."""
+    work = tmp_path / "work"
+    reports = tmp_path / "reports"
+    command = [sys.executable, "-m", "ldsa", "run", "--store", str(small_store), "--out",
+               str(reports), "--work", str(work), "--workers", "2", "--no-progress"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (reports / "manifest.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted" in err
+    time.sleep(3)  # kernels notice their worker has gone within about a second
+    assert _processes_in(work) == []
+    assert not list(reports.rglob("*partial*"))
+    jobs = json.loads((reports / "manifest.json").read_text())["jobs"]
+    assert jobs
+    for job in jobs:
+        assert (reports / job["output"]).is_file()
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Process ids whose working directory lies inside ``folder``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if cwd.startswith(str(folder)):
+            found.append(int(entry.name))
+    return found

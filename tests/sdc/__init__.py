@@ -1,0 +1,1 @@
+"""Tests of ldsa.sdc, the disclosure-control layer."""

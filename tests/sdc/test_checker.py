@@ -1,0 +1,159 @@
+"""Unit tests of records, the record book and the ACRO-compatible checker pack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ldsa.sdc import (
+    ACRO_RESULTS_VERSION,
+    Policy,
+    RecordBook,
+    RecordStatus,
+    SafeTable,
+    load_policy,
+    read_records,
+    release_counts,
+    render_csv,
+    render_html_table,
+    write_checker_pack,
+)
+
+
+@pytest.fixture
+def table(default_policy: Policy) -> SafeTable:
+    """A released table with one primary and one secondary suppression."""
+    frame = pd.DataFrame({"band": ["a", "b", "c"], "cases_count": [4, 30, 20]})
+    return release_counts(
+        frame,
+        ["cases_count"],
+        policy=default_policy,
+        output_id="E1/overview/cases",
+        total_row=True,
+        description="Cases by band",
+    )
+
+
+def _reports(tmp_path: Path, table: SafeTable) -> tuple[Path, RecordBook]:
+    reports = tmp_path / "reports"
+    (reports / "E1" / "tables").mkdir(parents=True)
+    (reports / "E1" / "tables" / "cases.csv").write_text(render_csv(table), encoding="utf-8")
+    (reports / "E1" / "overview.html").write_text(render_html_table(table), encoding="utf-8")
+    (reports / "index.html").write_text("<p>index</p>", encoding="utf-8")
+    book = RecordBook(la_code="E1", template="overview")
+    book.add(table, files=["E1/tables/cases.csv", Path("E1/overview.html")], comments=["ok"])
+    plain = release_counts(
+        pd.DataFrame({"band": ["a"], "cases_count": [12]}),
+        ["cases_count"],
+        policy=load_policy("default"),
+        output_id="E1/overview/plain",
+    )
+    book.add(plain)
+    return reports, book
+
+
+def test_record_book(table: SafeTable) -> None:
+    """The book stamps LA, template and files, refuses duplicates, and adds custom outputs."""
+    book = RecordBook(la_code="E1", template="overview")
+    record = book.add(table, files=["E1/b.csv", "E1/a.csv"], exception="needed")
+    assert (record.la_code, record.template, record.files) == (
+        "E1",
+        "overview",
+        ("E1/a.csv", "E1/b.csv"),
+    )
+    assert record.exception == "needed"
+    with pytest.raises(ValueError, match="added twice"):
+        book.add(table)
+    custom = book.add_custom("E1/overview/figure", ["E1/fig.png"], "a figure")
+    assert custom.status is RecordStatus.REVIEW
+    assert [r.uid for r in book.records] == ["E1/overview/cases", "E1/overview/figure"]
+    assert record.summary == "review; threshold: 1 cells; secondary: 1 cells"
+
+
+def test_records_round_trip(tmp_path: Path, table: SafeTable) -> None:
+    """Records written by a book read back equal; an id in two files is refused."""
+    book = RecordBook(la_code="E1", template="overview")
+    book.add(table, files=["E1/tables/cases.csv"])
+    book.add_custom("E1/overview/fig", ["E1/fig.png"], "figure")
+    book.write_json(tmp_path / "records" / "E1.json")
+    assert read_records([tmp_path / "records" / "E1.json"]) == book.records
+    book.write_json(tmp_path / "records" / "copy.json")
+    with pytest.raises(ValueError, match="also in another file"):
+        read_records(sorted((tmp_path / "records").glob("*.json")))
+
+
+def test_checker_pack(tmp_path: Path, table: SafeTable, default_policy: Policy) -> None:
+    """The pack holds ACRO-shaped results, the policy, checksums and context text."""
+    reports, book = _reports(tmp_path, table)
+    path = write_checker_pack(
+        reports / "checker", book.records, default_policy, reports_dir=reports, context="Hello"
+    )
+    results = json.loads(path.read_text(encoding="utf-8"))
+    assert results["version"] == ACRO_RESULTS_VERSION
+    entry = results["results"]["E1/overview/cases"]
+    assert set(entry) == {
+        "uid",
+        "status",
+        "type",
+        "properties",
+        "files",
+        "outcome",
+        "command",
+        "summary",
+        "timestamp",
+        "comments",
+        "exception",
+    }
+    assert (entry["status"], entry["type"], entry["timestamp"]) == ("review", "table", "")
+    sdc = entry["files"][0]["sdc"]
+    assert sdc["summary"]["threshold"] == 1
+    assert sdc["summary"]["suppressed"] is True
+    assert sdc["summary"]["p-ratio"] == 0
+    assert sdc["cells"]["threshold"] == [[0, 1]]
+    assert sdc["cells"]["secondary"] == [[2, 1]]
+    assert entry["outcome"]["cases_count"] == {
+        "a": "threshold; ",
+        "b": "ok",
+        "c": "secondary; ",
+        "Total": "ok",
+    }
+    assert entry["properties"]["la_code"] == "E1"
+    assert entry["command"] == "ldsa.sdc.release_counts"
+    assert entry["comments"] == ["ok"]
+    custom = results["results"]["custom:index.html"]
+    assert (custom["status"], custom["type"]) == ("review", "custom")
+    assert load_policy(reports / "checker" / "policy.yaml") == default_policy
+    sums = (reports / "checker" / "checksums.sha256").read_text(encoding="utf-8").splitlines()
+    expected = hashlib.sha256((reports / "index.html").read_bytes()).hexdigest()
+    assert sums[-1] == f"{expected}  index.html"
+    assert len(sums) == 3
+    context = (reports / "checker" / "context.md").read_text(encoding="utf-8")
+    assert "Hello" in context
+    assert "Cases by band" in context
+    assert "[c]" in context
+
+
+def test_checker_pack_is_reproducible(
+    tmp_path: Path, table: SafeTable, default_policy: Policy
+) -> None:
+    """The same records and files give the same bytes; explicit file lists are honoured."""
+    reports, book = _reports(tmp_path, table)
+    pack = reports / "checker"
+    write_checker_pack(pack, book.records, default_policy, reports_dir=reports)
+    first = {p.name: p.read_bytes() for p in pack.iterdir()}
+    write_checker_pack(pack, book.records, default_policy, reports_dir=reports)
+    assert {p.name: p.read_bytes() for p in pack.iterdir()} == first
+    write_checker_pack(
+        pack,
+        book.records,
+        default_policy,
+        reports_dir=reports,
+        released_files=["E1/tables/cases.csv"],
+    )
+    assert len((pack / "checksums.sha256").read_text(encoding="utf-8").splitlines()) == 1
+    context = (pack / "context.md").read_text(encoding="utf-8")
+    assert "not among the released files:\n\n- `E1/overview.html`" in context

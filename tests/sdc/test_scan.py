@@ -1,0 +1,154 @@
+"""Unit tests of scan_outputs: every planted breach is found, a clean release has none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ldsa.sdc import (
+    Finding,
+    FindingRule,
+    Policy,
+    plan_linked_counts,
+    release_counts,
+    release_rates,
+    render_csv,
+    render_html_table,
+    scan_outputs,
+)
+
+B = FindingRule.BELOW_THRESHOLD
+R = FindingRule.RECOVERABLE
+N = FindingRule.NOT_ROUNDED
+U = FindingRule.UNMARKED
+
+
+def _write(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _release_all(root: Path, policy: Policy) -> None:
+    """Write a realistic set of released tables through the layer."""
+    frame = pd.DataFrame(
+        {
+            "age_band": ["0-19", "20-64", "65+"],
+            "female_count": [25, 4, 30],
+            "male_count": [31, 40, 0],
+        }
+    )
+    table = release_counts(
+        frame,
+        ["female_count", "male_count"],
+        policy=policy,
+        output_id="E1/overview/by_age",
+        total_row=True,
+        total_column="total_count",
+    )
+    rates = release_rates(
+        table,
+        pd.DataFrame({"rate": [1.0, 2.0, 3.0, 4.0]}),
+        {"rate": "female_count"},
+        policy=policy,
+        output_id="E1/overview/rates",
+    )
+    linked = pd.DataFrame(
+        {
+            "la_code": ["E1", "E2", "E3"] * 2,
+            "region_code": ["R"] * 6,
+            "period_start": ["w1"] * 3 + ["w2"] * 3,
+            "cases_count": [3, 40, 50, 12, 13, 90],
+        }
+    )
+    plan = plan_linked_counts(
+        linked,
+        count_column="cases_count",
+        period_column="period_start",
+        policy=policy,
+        cumulative=True,
+    )
+    comparators = plan.table("E1", output_id="E1/overview/comparators")
+    html = ""
+    for name, safe in (("by_age", table), ("rates", rates), ("comparators", comparators)):
+        _write(root, f"E1/tables/{name}.csv", render_csv(safe))
+        html += render_html_table(safe, caption=name)
+    _write(root, "E1/overview.html", f"<html><body>{html}</body></html>")
+
+
+def test_clean_release_default(tmp_path: Path, default_policy: Policy) -> None:
+    """Tables released through the layer under the default policy give no findings."""
+    _release_all(tmp_path, default_policy)
+    assert scan_outputs(tmp_path, default_policy) == []
+
+
+def test_clean_release_strict(tmp_path: Path, strict_policy: Policy) -> None:
+    """Tables released through the layer under the strict policy give no findings."""
+    _release_all(tmp_path, strict_policy)
+    assert scan_outputs(tmp_path, strict_policy) == []
+
+
+def test_planted_csv_breaches(tmp_path: Path, default_policy: Policy) -> None:
+    """Small counts, recoverable cells and unmarked gaps planted in CSVs are all found."""
+    _write(tmp_path, "E1/tables/small.csv", 'week,cases_count,rate\nw1,5,3.2\nw2,"1,200",1\n')
+    _write(tmp_path, "E1/tables/column.csv", "band,cases_count\na,[c]\nb,30\nTotal,40\n")
+    _write(tmp_path, "E1/tables/row.csv", "band,x_count,y_count,total_count\na,[c],30,45\n")
+    _write(tmp_path, "E1/tables/gaps.csv", "week,cases_count\nw1,\nw2,nan\nw3,-2\n")
+    _write(tmp_path, "E1/other.csv", "week,cases_count\nw1,1\n")  # not a released table
+    findings = scan_outputs(tmp_path, default_policy)
+    assert findings == [
+        Finding("E1/tables/column.csv", "column", "row 1, column cases_count", R),
+        Finding("E1/tables/gaps.csv", "gaps", "row 1, column cases_count", U),
+        Finding("E1/tables/gaps.csv", "gaps", "row 2, column cases_count", U),
+        Finding("E1/tables/gaps.csv", "gaps", "row 3, column cases_count", B),
+        Finding("E1/tables/row.csv", "row", "row 1, column x_count", R),
+        Finding("E1/tables/small.csv", "small", "row 1, column cases_count", B),
+    ]
+    assert (
+        str(findings[0])
+        == "E1/tables/column.csv: column: row 1, column cases_count: recoverable-from-total"
+    )
+
+
+def test_planted_rounding_breaches(tmp_path: Path, strict_policy: Policy) -> None:
+    """Under strict, zeros, 7 and unrounded counts are found; a short row is a gap."""
+    _write(tmp_path, "E1/tables/t.csv", "week,cases_count\nw1,0\nw2,7\nw3,12\nw4,15\nw5\n\n")
+    assert [(f.cell, f.rule) for f in scan_outputs(tmp_path, strict_policy)] == [
+        ("row 1, column cases_count", B),
+        ("row 2, column cases_count", B),
+        ("row 3, column cases_count", N),
+        ("row 5, column cases_count", U),
+    ]
+
+
+def test_planted_html_breaches(tmp_path: Path, default_policy: Policy) -> None:
+    """Breaches in HTML tables, with or without ldsa markup, are found."""
+    plain = (
+        "<table id='plain'><tr><th>band</th><th>Deaths count</th></tr>"
+        "<tr><td>a</td><td>3</td></tr></table>"
+    )
+    marked = (
+        '<table data-output-id="E1/x"><thead><tr><th data-kind="label">band</th>'
+        '<th data-kind="count">n</th><th data-kind="count">m</th>'
+        '<th data-kind="count" data-role="total">all</th></tr></thead><tbody>'
+        '<tr><td>a</td><td data-kind="count">[c]</td><td data-kind="count">40</td>'
+        '<td data-kind="count">55</td></tr>'
+        '<tr data-role="total"><td>All people</td><td data-kind="count">20</td>'
+        '<td data-kind="count">[c]</td><td data-kind="count">60</td></tr></tbody></table>'
+    )
+    unnamed = "<table><tr><td>x</td><td>count</td></tr><tr><td>a</td><td>2</td></tr></table>"
+    _write(tmp_path, "E1/report.html", f"<p>intro</p>{plain}{marked}<td>stray</td>{unnamed}")
+    found = [(f.table, f.cell, f.rule) for f in scan_outputs(tmp_path, default_policy)]
+    assert found == [
+        ("E1/x", "row 1, column n", R),
+        ("E1/x", "row 2, column m", R),
+        ("plain", "row 1, column Deaths count", B),
+        ("table 3", "row 1, column count", B),
+    ]
+
+
+def test_empty_csv(tmp_path: Path, default_policy: Policy) -> None:
+    """An empty CSV has no findings."""
+    _write(tmp_path, "E1/tables/empty.csv", "")
+    assert scan_outputs(tmp_path, default_policy) == []

@@ -1,0 +1,111 @@
+"""Simulation and unit tests for excess deaths (OHID model and 5-year average)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from ldsa.stats import StatsInputError, excess_deaths, five_year_average
+
+SIMULATIONS = 50
+WEEKS = pd.date_range("2015-01-05", "2020-12-28", freq="7D")  # Mondays
+
+
+def _simulate(seed: int, base: float, phi: float) -> tuple[pd.DataFrame, float]:
+    """Weekly deaths with trend and season; in spring 2020 half as many again die."""
+    rng = np.random.default_rng(seed)
+    years = (WEEKS - WEEKS[0]).days.to_numpy() / 365.25
+    season = 0.25 * np.cos(2 * np.pi * WEEKS.day_of_year.to_numpy() / 365.25)
+    mean = base * np.exp(0.01 * years + season)
+    wave = (WEEKS >= "2020-03-23") & (WEEKS < "2020-06-01")
+    excess = np.where(wave, 0.5 * mean, 0.0)
+    expected = mean + excess
+    if phi > 1:  # gamma-Poisson mixing: variance phi times the mean
+        expected = rng.gamma(expected / (phi - 1), phi - 1)
+    frame = pd.DataFrame(
+        {
+            "la_code": "E1",
+            "week_start": WEEKS,
+            "deaths": rng.poisson(expected),
+            "population": 100_000.0,
+        }
+    )
+    return frame, float(excess[WEEKS.year == 2020].sum())
+
+
+@pytest.mark.parametrize(
+    ("base", "phi", "minimum"),
+    [(20.0, 1.0, 43), (20.0, 1.5, 43), (2.0, 1.0, 43)],  # observed coverage 46, 48, 48 of 50
+)
+def test_excess_total_interval_covers_simulated_excess(
+    base: float, phi: float, minimum: int
+) -> None:
+    """In 50 seeded simulations the 95% interval of 2020's total excess covers the truth
+    in at least 43 (86%), for ordinary and small weekly counts."""
+    covered = 0
+    for seed in range(SIMULATIONS):
+        frame, truth = _simulate(seed, base, phi)
+        total = excess_deaths(frame, by="la_code").total.iloc[0]
+        covered += total["lower"] <= truth <= total["upper"]
+    assert covered >= minimum
+
+
+def test_excess_weekly_columns_and_ratio() -> None:
+    """Weekly output has expected limits, excess limits and a ratio, for analysis weeks only."""
+    frame, _ = _simulate(1, 30.0, 1.0)
+    result = excess_deaths(frame, by="la_code", conf_level=(0.95, 0.998))
+    weekly = result.weekly
+    assert (weekly["week"].dt.year == 2020).all()
+    assert (weekly["expected_lower_99_8"] <= weekly["expected_lower_95"]).all()
+    assert (weekly["expected_lower_95"] <= weekly["expected"]).all()
+    assert (weekly["expected"] <= weekly["expected_upper_95"]).all()
+    assert_allclose(weekly["value"], weekly["observed"] - weekly["expected"])
+    assert_allclose(weekly["upper_95"], weekly["observed"] - weekly["expected_lower_95"])
+    assert_allclose(weekly["ratio"], weekly["observed"] / weekly["expected"])
+    assert weekly["reason"].isna().all()
+    assert result.total["weeks"].iloc[0] == len(weekly)
+    assert result.baseline_years == (2015, 2019)
+
+
+def test_excess_without_baseline_deaths_gives_reason() -> None:
+    """An area with no deaths in the baseline gets no expected deaths, with the reason."""
+    frame, _ = _simulate(2, 10.0, 1.0)
+    empty = frame.assign(la_code="E2", deaths=0)
+    result = excess_deaths(pd.concat([frame, empty]), by="la_code")
+    total = result.total.set_index("la_code")
+    assert total.loc["E2", "reason"] == "no deaths in the baseline"
+    assert np.isnan(total.loc["E2", "expected"])
+    assert pd.isna(total.loc["E1", "reason"])
+
+
+def test_excess_refuses_weeks_beyond_bank_holiday_calendar() -> None:
+    """Weeks after the bank-holiday calendar ends are refused rather than mis-modelled."""
+    frame, _ = _simulate(3, 10.0, 1.0)
+    late = frame.assign(week_start=frame["week_start"] + pd.Timedelta(days=7 * 52 * 3))
+    with pytest.raises(StatsInputError, match=r"week: \d+ week\(s\) start after 2022-12-27"):
+        excess_deaths(late)
+
+
+def test_excess_refuses_duplicate_weeks() -> None:
+    """Duplicate weeks in a group are refused."""
+    frame, _ = _simulate(4, 10.0, 1.0)
+    with pytest.raises(StatsInputError, match="duplicate weeks"):
+        excess_deaths(pd.concat([frame, frame.iloc[[5]]]), by="la_code")
+
+
+def test_five_year_average_by_hand() -> None:
+    """The 5-year average is the mean of the same ISO week in 2015-2019; week 53 uses 52."""
+    rows = []
+    for year in range(2015, 2021):
+        for week in (1, 52, 53):
+            if week == 53 and year != 2020:
+                continue
+            start = pd.Timestamp.fromisocalendar(year, week, 1)
+            rows.append({"week_start": start, "deaths": year - 2010 + week})
+    result = five_year_average(pd.DataFrame(rows)).set_index("iso_week")
+    assert_allclose(result.loc[1, "expected"], np.mean([6, 7, 8, 9, 10]))
+    assert_allclose(result.loc[53, "expected"], np.mean([57, 58, 59, 60, 61]))
+    assert_allclose(result.loc[53, "value"], 10 + 53 - 59)
+    assert (result["method"] == "5-year average").all()

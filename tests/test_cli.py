@@ -1,0 +1,126 @@
+"""The ldsa command end to end, in subprocesses: exit codes, messages, a small batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ldsa.data.store import Store
+from ldsa.errors import ExitCode
+from ldsa.testing import write_tiny_extract
+
+
+def ldsa(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the ldsa command line in a subprocess and capture its output."""
+    environment = {**os.environ, "LDSA_CACHE_DIR": str(cwd / "cache"), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "ldsa", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    """``ldsa --version`` prints the version."""
+    result = ldsa("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("ldsa ")
+
+
+def test_usage_error_exit_code(tmp_path: Path) -> None:
+    """A bad command line exits with the usage code."""
+    assert ldsa("run", "--workers", "0", cwd=tmp_path).returncode == ExitCode.USAGE
+
+
+def test_invalid_extract_exit_code_without_traceback(tmp_path: Path) -> None:
+    """A bad extract exits 3 naming file and column, with no traceback and no values."""
+    extract = write_tiny_extract(tmp_path / "extract")
+    (extract / "tests.parquet").unlink()
+    result = ldsa("prepare", str(extract), str(tmp_path / "store"), cwd=tmp_path)
+    assert result.returncode == ExitCode.INVALID_INPUT
+    assert "tests.parquet: column '*': file missing" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_validate_and_prepare_commands(tmp_path: Path) -> None:
+    """``ldsa validate`` and ``ldsa prepare`` accept a valid extract."""
+    extract = write_tiny_extract(tmp_path / "extract")
+    assert ldsa("validate", str(extract), cwd=tmp_path).returncode == 0
+    assert ldsa("prepare", str(extract), str(tmp_path / "store"), cwd=tmp_path).returncode == 0
+    assert Store(tmp_path / "store").geography.codes
+
+
+def test_unknown_authority_refused_before_any_kernel(small_store: Path, tmp_path: Path) -> None:
+    """An unknown LA code exits 4 before any job runs, and writes no reports."""
+    result = ldsa(
+        "run", "--store", str(small_store), "--authorities", "E06000001", "E06999999",
+        "--out", str(tmp_path / "reports"), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == ExitCode.INVALID_PARAMETER, result.stderr
+    assert "E06999999" in result.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_dummy_command_writes_extract(tmp_path: Path) -> None:
+    """``ldsa dummy`` writes every table and extract.json."""
+    result = ldsa("dummy", str(tmp_path / "x"), "--scale", "0.002", "--seed", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "x" / "extract.json").read_text())["seed"] == 3
+
+
+@pytest.mark.slow
+@pytest.mark.kernel
+def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
+    """Three authorities, one with a broken store slice: two reports, one recorded failure."""
+    store = tmp_path / "store"
+    shutil.copytree(small_store, store)
+    codes = list(Store(store).geography.codes[:3])
+    shutil.rmtree(store / "la" / codes[1])  # break one authority on purpose
+    reports = tmp_path / "reports"
+    args = ["run", "--store", str(store), "--out", str(reports), "--work", str(tmp_path / "work"),
+            "--workers", "2", "--no-progress", "--authorities", *codes]  # fmt: skip
+    result = ldsa(*args, cwd=tmp_path)
+    assert result.returncode == ExitCode.PARTIAL_FAILURE, result.stderr
+    jobs = {
+        job["la_code"]: job for job in json.loads((reports / "manifest.json").read_text())["jobs"]
+    }
+    assert [jobs[c]["status"] for c in codes] == ["ok", "failed", "ok"]
+    assert jobs[codes[1]]["error"].startswith("cell ")
+    assert "StoreError" in jobs[codes[1]]["error"]
+    assert not (reports / codes[1] / "overview.html").exists()
+    for code in (codes[0], codes[2]):
+        page = (reports / code / "overview.html").read_text()
+        assert "DUMMY DATA" in page
+        assert "data:image/png;base64," in page
+        assert "Overview.open(" not in page  # no code cells
+        assert Store(store).sha256 in page  # provenance footer
+        assert "<script" not in page
+        assert "http://" not in page
+        assert "https://" not in page
+    index = (reports / "index.html").read_text()
+    assert f'href="{codes[0]}/overview.html"' in index
+    assert f'href="{codes[1]}/overview.html"' not in index
+    assert not list(reports.rglob(".*partial*"))
+
+    first_bytes = (reports / codes[0] / "overview.html").read_bytes()
+    shutil.copytree(small_store / "la" / codes[1], store / "la" / codes[1])  # repair it
+    result = ldsa(*args, "--resume", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    again = {
+        job["la_code"]: job for job in json.loads((reports / "manifest.json").read_text())["jobs"]
+    }
+    assert again[codes[0]] == jobs[codes[0]]  # kept, not re-run
+    assert again[codes[1]]["status"] == "ok"
+    assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
