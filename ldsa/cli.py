@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ldsa import __version__
 from ldsa.data.schemas import PERIOD_END, PERIOD_START
-from ldsa.errors import ExitCode, LdsaError
+from ldsa.errors import ExitCode, InvalidParameterError, LdsaError
 
 DEFAULT_REPORTS = Path("reports")
 DEFAULT_WORK = Path(".ldsa-work")
@@ -61,7 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--period-start", default=PERIOD_START.isoformat())
     run.add_argument("--period-end", default=PERIOD_END.isoformat())
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--policy", default="default", help="disclosure policy: default, strict or a YAML file"
+    )
     _seed_scale(run, help_suffix=" of the dummy store")
+
+    check = commands.add_parser("check", help="scan released outputs for disclosure breaches")
+    check.add_argument("reports", type=Path, help="a reports folder written by `ldsa run`")
+    check.add_argument(
+        "--policy", default="default", help="disclosure policy: default, strict or a YAML file"
+    )
 
     site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
     site.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
@@ -189,6 +198,7 @@ def _templates(args: argparse.Namespace) -> ExitCode:
 def _run(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.store import Store
     from ldsa.run.batch import plan_batch, run_batch
+    from ldsa.run.release import finish_release
     from ldsa.run.site import build_index
     from ldsa.run.templates import discover, select
 
@@ -199,16 +209,39 @@ def _run(args: argparse.Namespace) -> ExitCode:
     store = Store(_store(store_path, args.seed, args.scale))
     period = (args.period_start, args.period_end)
     signal.signal(signal.SIGTERM, _interrupt)
-    plan = plan_batch(store, templates, args.authorities, period, args.out, args.work)
+    plan = plan_batch(
+        store, templates, args.authorities, period, args.out, args.work, policy=args.policy
+    )
     results = run_batch(
         plan, workers=args.workers, resume=args.resume, progress=not args.no_progress
     )
     index = build_index(store, templates, results, args.out, period)
+    findings = finish_release(plan, results)
     failed = [r for r in results if r.status.value != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} reports ok; index: {index}")
+    print(f"checker pack: {args.out / 'checker'}; disclosure scan: {len(findings)} finding(s)")
     for result in failed:
         print(f"  failed: {result.la_code} {result.template}: {result.error}", file=sys.stderr)
+    _print_findings(findings)
+    if findings:
+        return ExitCode.DISCLOSURE
     return ExitCode.PARTIAL_FAILURE if failed else ExitCode.OK
+
+
+def _print_findings(findings: Sequence[object]) -> None:
+    for finding in findings:
+        print(f"  disclosure: {finding}", file=sys.stderr)
+
+
+def _check(args: argparse.Namespace) -> ExitCode:
+    from ldsa import sdc
+
+    if not args.reports.is_dir():
+        raise InvalidParameterError(f"{args.reports}: no such reports folder.")
+    findings = sdc.scan_outputs(args.reports, sdc.load_policy(args.policy))
+    _print_findings(findings)
+    print(f"{args.reports}: {len(findings)} finding(s)")
+    return ExitCode.DISCLOSURE if findings else ExitCode.OK
 
 
 def _site(args: argparse.Namespace) -> ExitCode:
@@ -217,9 +250,11 @@ def _site(args: argparse.Namespace) -> ExitCode:
     from ldsa.run.site import build_index
     from ldsa.run.templates import discover, select
 
-    period, results = read_manifest(args.out)
-    templates = select(discover(args.notebooks), sorted({r.template for r in results}))
-    index = build_index(Store(_store(args.store)), templates, results, args.out, period)
+    manifest = read_manifest(args.out)
+    names = sorted({r.template for r in manifest.jobs})
+    templates = select(discover(args.notebooks), names)
+    store = Store(_store(args.store))
+    index = build_index(store, templates, manifest.jobs, args.out, manifest.period)
     print(f"wrote {index}")
     return ExitCode.OK
 
@@ -243,6 +278,7 @@ _COMMANDS = {
     "authorities": _authorities,
     "templates": _templates,
     "run": _run,
+    "check": _check,
     "site": _site,
     "bench": _bench,
 }

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 # Derandomised so that CI runs the same examples every time; no deadline on noisy machines.
-settings.register_profile("ldsa", derandomize=True, deadline=None, print_blob=True)
+# No example database either: tests write only under tmp_path.
+settings.register_profile("ldsa", derandomize=True, deadline=None, print_blob=True, database=None)
 settings.load_profile("ldsa")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -24,6 +26,18 @@ def shared_dir() -> Path:
     if os.environ.get("LDSA_REQUIRE_SHARED") == "1":
         pytest.fail(message + " (LDSA_REQUIRE_SHARED=1)")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep ldsa's cache (dummy stores, disclosure plans) under the test's temporary folder."""
+    previous = os.environ.get("LDSA_CACHE_DIR")
+    os.environ["LDSA_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if previous is None:
+        del os.environ["LDSA_CACHE_DIR"]
+    else:
+        os.environ["LDSA_CACHE_DIR"] = previous
 
 
 SMALL_SEED = 7

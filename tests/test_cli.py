@@ -87,7 +87,8 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(small_store, store)
     codes = list(Store(store).geography.codes[:3])
-    shutil.rmtree(store / "la" / codes[1])  # break one authority on purpose
+    broken = store / "la" / codes[1] / "population_bands.parquet"
+    broken.unlink()  # break one authority's own slice on purpose
     reports = tmp_path / "reports"
     args = ["run", "--store", str(store), "--out", str(reports), "--work", str(tmp_path / "work"),
             "--workers", "2", "--no-progress", "--authorities", *codes]  # fmt: skip
@@ -109,13 +110,22 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
         assert "<script" not in page
         assert "http://" not in page
         assert "https://" not in page
+        tables = sorted(p.name for p in (reports / code / "tables").iterdir())
+        assert "overview-headline.csv" in tables
+    assert not (reports / codes[1] / "tables").exists()
+    checker = json.loads((reports / "checker" / "results.json").read_text())["results"]
+    assert f"{codes[0]}/overview/headline" in checker
+    assert not any(uid.startswith(codes[1]) for uid in checker)
+    assert "0 finding(s)" in result.stdout
+    check = ldsa("check", str(reports), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
     index = (reports / "index.html").read_text()
     assert f'href="{codes[0]}/overview.html"' in index
     assert f'href="{codes[1]}/overview.html"' not in index
     assert not list(reports.rglob(".*partial*"))
 
     first_bytes = (reports / codes[0] / "overview.html").read_bytes()
-    shutil.copytree(small_store / "la" / codes[1], store / "la" / codes[1])  # repair it
+    shutil.copy(small_store / "la" / codes[1] / broken.name, broken)  # repair it
     result = ldsa(*args, "--resume", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     again = {

@@ -17,6 +17,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # used without pyplot: no global state, no GUI backend
 
+from ldsa import sdc
+
 #: Colour-blind-safe palette (Okabe-Ito): this authority, its region, England.
 COLOURS = {
     "la": "#0072B2",
@@ -62,80 +64,101 @@ def finish(figure: Figure, alt: str, caption: str) -> FigureOutput:
     return FigureOutput(buffer.getvalue(), alt, caption)
 
 
-def population_pyramid(frame: pd.DataFrame, england: pd.DataFrame, title: str) -> FigureOutput:
+def population_pyramid(table: sdc.SafeTable, title: str) -> FigureOutput:
     """Draw an age-sex pyramid as percentages of the population, England as an outline.
 
     Parameters
     ----------
-    frame, england
-        Columns ``age_band`` (in age order), ``sex`` ("F"/"M") and ``percent``.
+    table
+        Released table with ``age_band`` and ``la_female_percent``, ``la_male_percent``,
+        ``england_female_percent``, ``england_male_percent``.
     """
+    series = {
+        name: sdc.figure_series(table, name, x_column="age_band")
+        for name in (
+            "la_female_percent",
+            "la_male_percent",
+            "england_female_percent",
+            "england_male_percent",
+        )
+    }
+    bands = list(series["la_female_percent"].x)
     figure, axes = new_figure(7.0, 5.0)
-    bands = list(dict.fromkeys(frame["age_band"]))
-    for sex, sign, colour, label in (
-        ("M", -1, COLOURS["male"], "Males"),
-        ("F", 1, COLOURS["female"], "Females"),
-    ):
-        values = frame[frame["sex"] == sex].set_index("age_band")["percent"].reindex(bands)
-        axes.barh(bands, sign * values.to_numpy(), color=colour, label=label, alpha=0.85)
-        reference = england[england["sex"] == sex].set_index("age_band")["percent"].reindex(bands)
+    for sex, sign, label in (("male", -1, "Males"), ("female", 1, "Females")):
+        values = np.asarray(series[f"la_{sex}_percent"].y)
+        axes.barh(bands, sign * values, color=COLOURS[sex], label=label, alpha=0.85)
+        reference = np.asarray(series[f"england_{sex}_percent"].y)
         axes.step(
-            sign * reference.to_numpy(),
+            sign * reference,
             bands,
             where="mid",
             color=COLOURS["england"],
             linewidth=1.2,
-            label="England" if sex == "F" else None,
+            label="England" if sex == "female" else None,
         )
-    limit = float(max(frame["percent"].max(), england["percent"].max())) * 1.1
+    limit = float(np.nanmax([np.nanmax(s.y) for s in series.values()])) * 1.1
     axes.set_xlim(-limit, limit)
     axes.xaxis.set_major_formatter(lambda x, _pos: f"{abs(x):.0f}%")
     axes.set_xlabel("Percentage of the population")
     axes.set_title(title)
     axes.legend(loc="lower right", frameon=False)
-    oldest = frame.groupby("age_band", sort=False)["percent"].sum().reindex(bands)
+    both = np.asarray(series["la_female_percent"].y) + np.asarray(series["la_male_percent"].y)
+    largest = int(np.nanargmax(both))
     alt = (
-        f"Population pyramid. {title}. The largest five-year age band is {oldest.idxmax()} "
-        f"({oldest.max():.1f}% of the population); people aged 65 and over make up "
-        f"{oldest.iloc[13:].sum():.1f}%."
+        f"Population pyramid. {title}. The largest five-year age band is {bands[largest]} "
+        f"({both[largest]:.1f}% of the population); people aged 65 and over make up "
+        f"{np.nansum(both[13:]):.1f}%."
     )
     caption = "Bars: this authority; outline: England. Percentage of the population by sex and age."
     return finish(figure, alt, caption)
 
 
-def weekly_rates(frame: pd.DataFrame, measure: str, title: str) -> FigureOutput:
+def weekly_rates(
+    table: sdc.SafeTable, names: dict[str, str], measure: str, title: str
+) -> FigureOutput:
     """Draw weekly rates per 100,000 for the authority, its region and England.
 
     Parameters
     ----------
-    frame
-        Columns ``week_start``, ``area`` ("la", "region", "england"), ``label`` (area name)
-        and ``rate`` (per 100,000). Missing rates are drawn as gaps.
+    table
+        Released table with ``week_start`` and ``la_rate``, ``region_rate``,
+        ``england_rate``. Suppressed weeks are drawn as gaps and counted in the caption.
+    names
+        Display name of ``la``, ``region`` and ``england``.
     measure
         What is counted, for the axis label and alt text ("cases", "deaths").
+    title
+        The figure's title.
     """
     figure, axes = new_figure()
     peaks = []
+    notes = []
     for area in ("england", "region", "la"):
-        series = frame[frame["area"] == area].sort_values("week_start")
-        if series.empty:
-            continue
-        label = str(series["label"].iloc[0])
+        series = sdc.figure_series(table, f"{area}_rate", x_column="week_start")
+        weeks = pd.to_datetime(list(series.x))
+        rates = np.asarray(series.y, dtype=float)
         axes.plot(
-            series["week_start"],
-            series["rate"],
+            weeks,
+            rates,
             color=COLOURS[area],
-            label=label,
+            label=names[area],
             linewidth=2.2 if area == "la" else 1.3,
+            marker="o" if area == "la" else None,
+            markersize=2,
         )
-        rates = series["rate"].to_numpy(dtype=float)
         if not np.isnan(rates).all():
             peak = int(np.nanargmax(rates))
-            when = pd.Timestamp(series["week_start"].iloc[peak])
-            peaks.append(f"{label} peaked in the week of {when:%d %B %Y} at {rates[peak]:.0f}")
+            peaks.append(
+                f"{names[area]} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:.0f}"
+            )
+        if series.note:
+            notes.append(f"{names[area]}: {series.note}")
     axes.set_ylabel(f"Weekly {measure} per 100,000")
     axes.set_title(title)
     axes.legend(frameon=False)
     figure.autofmt_xdate()
     alt = f"Line chart of weekly {measure} per 100,000 people. " + "; ".join(peaks) + "."
-    return finish(figure, alt, f"Weekly {measure} per 100,000 people, by week starting Monday.")
+    caption = f"Weekly {measure} per 100,000 people, by week starting Monday."
+    if notes:
+        caption += " Gaps: " + " ".join(notes)
+    return finish(figure, alt, caption)

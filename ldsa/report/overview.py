@@ -1,141 +1,253 @@
 """The overview report: headline figures, population pyramid, weekly cases and deaths.
 
 The template ``notebooks/overview.ipynb`` calls :meth:`Overview.open` and displays what the
-methods return; every calculation is here.
+methods return; every calculation is here. Every number shown passes through
+:mod:`ldsa.sdc` first: weekly counts come from the batch-wide linked plan, headline
+figures are cut from it, rates are released against their counts, and the population is
+released as public data on the record.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from pathlib import Path
 
 import pandas as pd
 
+from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.calendar import week_start
 from ldsa.report import figures, text
 from ldsa.report.context import ReportContext
 from ldsa.report.figures import FigureOutput
-from ldsa.report.tables import TableOutput
+from ldsa.report.plans import MEASURES, PERIOD_COLUMN, count_column, linked_plan
+from ldsa.report.release import Release
+from ldsa.report.tables import ReleasedTable
 from ldsa.stats import crude_rate
 
+TEMPLATE = "overview"
 LEVELS = ("la", "region", "england")
-#: Counted measures: (store table, date column, filter on rows, label).
-MEASURES: dict[str, tuple[str, str, str | None, str]] = {
-    "cases": ("cases", "date", None, "Cases (positive tests by specimen date)"),
-    "covid_deaths": (
-        "deaths",
-        "week_registered",
-        "cause_group == 'covid'",
-        "Deaths with Covid-19 as underlying cause",
-    ),
-    "deaths": ("deaths", "week_registered", None, "Deaths from all causes (by week registered)"),
-}
 PER = 100_000
+#: Rates from fewer events than this are shown as unreliable ([u]), not as numbers.
+UNRELIABLE_BELOW = 10
 
 
 @dataclasses.dataclass(frozen=True)
 class Overview:
-    """The overview of one authority over one period."""
+    """The overview of one authority over one period, released under one policy."""
 
     context: ReportContext
+    policy: sdc.Policy
+    release: Release
 
     @classmethod
-    def open(cls, store: str, la_code: str, period_start: str, period_end: str) -> Overview:
-        """Validate the template parameters and open the store."""
-        return cls(ReportContext.open(store, la_code, period_start, period_end))
+    def open(
+        cls,
+        store: str,
+        la_code: str,
+        period_start: str,
+        period_end: str,
+        policy: str = "default",
+        release_dir: str = "",
+    ) -> Overview:
+        """Validate the template parameters, load the policy and open the store.
+
+        ``release_dir``, when given, is where :meth:`downloads` writes the released CSV
+        tables and their disclosure records for the batch to publish.
+        """
+        context = ReportContext.open(store, la_code, period_start, period_end)
+        folder = Path(release_dir) if release_dir else None
+        release = Release(context.authority.la_code, TEMPLATE, folder)
+        return cls(context, sdc.load_policy(policy), release)
+
+    def _uid(self, name: str) -> str:
+        return f"{self.context.authority.la_code}/{TEMPLATE}/{name}"
+
+    @functools.cached_property
+    def weeks(self) -> pd.DatetimeIndex:
+        """Mondays of the weeks lying wholly within the period."""
+        first = week_start(pd.DatetimeIndex([self.context.period_start]))[0]
+        if first < pd.Timestamp(self.context.period_start):
+            first += pd.Timedelta(days=7)
+        last = pd.Timestamp(self.context.period_end) - pd.Timedelta(days=6)
+        return pd.DatetimeIndex(pd.date_range(first, last, freq="7D").astype("datetime64[ms]"))
 
     @functools.cached_property
     def populations(self) -> dict[str, int]:
-        """Total population of the authority, its region and England in the denominator year."""
-        return {level: int(self.population_bands(level)["population"].sum()) for level in LEVELS}
+        """Population of the authority, its region and England in the denominator year."""
+        return {level: int(self._population_bands(level)["population"].sum()) for level in LEVELS}
 
-    def population_bands(self, level: str) -> pd.DataFrame:
-        """Population by sex and age band in the denominator year."""
+    def _population_bands(self, level: str) -> pd.DataFrame:
         frame = self.context.table(level, "population_bands")
-        return frame[frame["year"] == self._population_year(frame)].reset_index(drop=True)
-
-    def _population_year(self, frame: pd.DataFrame) -> int:
         years = sorted(int(y) for y in frame["year"].unique())
-        wanted = self.context.population_year
-        return max((y for y in years if y <= wanted), default=years[0])
-
-    def weekly(self, measure: str) -> pd.DataFrame:
-        """Weekly counts and rates per 100,000 (full weeks only) for all three areas."""
-        table, column, query, _label = MEASURES[measure]
-        names = self.context.areas()
-        frames = []
-        for level in LEVELS:
-            rows = self.context.table(level, table)
-            if query:
-                rows = rows.query(query)
-            weeks = week_start(rows[column]) if column == "date" else pd.DatetimeIndex(rows[column])
-            counts = rows.groupby(weeks)[table].sum().rename("count")
-            full = _full_weeks(self.context)
-            counts = counts.reindex(full, fill_value=0)
-            frame = counts.rename_axis("week_start").reset_index()
-            frame["area"], frame["label"] = level, names[level]
-            frame["rate"] = frame["count"] / self.populations[level] * PER
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        wanted = max((y for y in years if y <= self.context.population_year), default=years[0])
+        return frame[frame["year"] == wanted].reset_index(drop=True)
 
     @functools.cached_property
-    def totals(self) -> pd.DataFrame:
-        """Counts over the period and crude rates per 100,000 with 95% intervals."""
-        rows = []
-        for measure, (table, column, query, label) in MEASURES.items():
-            for level in LEVELS:
-                frame = self.context.table(level, table)
-                if query:
-                    frame = frame.query(query)
-                count = int(self.context.in_period(frame, column)[table].sum())
-                rows.append({"measure": measure, "label": label, "level": level, "count": count})
-        totals = pd.DataFrame(rows)
-        totals["population"] = totals["level"].map(self.populations)
-        rates = crude_rate(totals["count"], totals["population"], multiplier=PER)
-        return pd.concat([totals, rates[["value", "lower", "upper"]]], axis=1)
+    def weekly(self) -> dict[str, sdc.SafeTable]:
+        """Released weekly and running-total counts (LA, region, England) per measure."""
+        store, la_code = self.context.store, self.context.authority.la_code
+        return {
+            measure: linked_plan(store, self.policy, measure, self.weeks).table(
+                la_code,
+                output_id=self._uid(f"weekly_{measure}_counts"),
+                description=f"{MEASURES[measure][3]}: weekly counts and running totals",
+            )
+            for measure in MEASURES
+        }
 
-    def headline_table(self) -> TableOutput:
-        """Headline figures: population, counts and rates for the LA, region and England."""
-        names = self.context.areas()
-        totals = {(row.measure, row.level): row for row in self.totals.itertuples(index=False)}
-        rows = [
-            ["Population (mid-" + str(self.context.population_year) + ")"]
-            + [f"{self.populations[level]:,}" for level in LEVELS]
+    def weekly_rates(self, measure: str) -> sdc.SafeTable:
+        """Weekly counts and rates per 100,000 for the authority, its region and England."""
+        return self._weekly_rates[measure]
+
+    @functools.cached_property
+    def _weekly_rates(self) -> dict[str, sdc.SafeTable]:
+        return {measure: self._release_weekly_rates(measure) for measure in MEASURES}
+
+    def _release_weekly_rates(self, measure: str) -> sdc.SafeTable:
+        counts = self.weekly[measure]
+        released = counts.released_frame()
+        column = count_column(measure)
+        rates = pd.DataFrame(
+            {
+                f"{level}_rate": released[f"{level}_{column}"].astype("Float64").fillna(0)
+                / self.populations[level]
+                * PER
+                for level in LEVELS
+            }
+        )
+        return sdc.release_rates(
+            counts.select(
+                output_id=self._uid(f"weekly_{measure}_view"),
+                columns=[PERIOD_COLUMN, *(f"{level}_{column}" for level in LEVELS)],
+            ),
+            rates,
+            {f"{level}_rate": f"{level}_{column}" for level in LEVELS},
+            policy=self.policy,
+            output_id=self._uid(f"weekly_{measure}"),
+            decimals=1,
+            description=f"{MEASURES[measure][3]}: weekly counts and rates per 100,000",
+        )
+
+    @functools.cached_property
+    def headline(self) -> sdc.SafeTable:
+        """Counts over the period's whole weeks and rates per 100,000 (LA with 95% limits)."""
+        last = len(self.weeks) - 1
+        parts = [
+            self.weekly[measure].select(
+                output_id=self._uid(f"headline_{measure}"),
+                rows=[last],
+                columns=[f"{level}_cumulative_{count_column(measure)}" for level in LEVELS],
+            )
+            for measure in MEASURES
         ]
-        for measure, (_t, _c, _q, label) in MEASURES.items():
-            cells = [totals[(measure, level)] for level in LEVELS]
-            rows.append([label] + [f"{cell.count:,}" for cell in cells])
-            rows.append([f"{label}: rate per 100,000"] + [f"{cell.value:,.1f}" for cell in cells])
-        frame = pd.DataFrame(rows, columns=["Measure", *(names[level] for level in LEVELS)])
-        return TableOutput.from_frame(frame, f"Headline figures, {self.context.period_label}")
+        counts = sdc.stack(
+            parts,
+            policy=self.policy,
+            output_id=self._uid("headline_counts"),
+            columns=[f"{level}_count" for level in LEVELS],
+            label_column="measure",
+            labels=[MEASURES[measure][3] for measure in MEASURES],
+        )
+        released = counts.released_frame()
+        la = crude_rate(
+            released["la_count"].astype("Float64").fillna(0).to_numpy(dtype=float),
+            [self.populations["la"]] * len(released),
+            multiplier=PER,
+        )
+        rates = pd.DataFrame(
+            {
+                "la_rate": la["value"],
+                "la_lower": la["lower"],
+                "la_upper": la["upper"],
+                **{
+                    f"{level}_rate": released[f"{level}_count"].astype("Float64").fillna(0)
+                    / self.populations[level]
+                    * PER
+                    for level in ("region", "england")
+                },
+            }
+        )
+        sources = {"la_rate": "la_count", "la_lower": "la_count", "la_upper": "la_count"}
+        sources |= {"region_rate": "region_count", "england_rate": "england_count"}
+        return sdc.release_rates(
+            counts,
+            rates,
+            sources,
+            policy=self.policy,
+            output_id=self._uid("headline"),
+            decimals=1,
+            unreliable_below=UNRELIABLE_BELOW,
+            description="Counts over the period and crude rates per 100,000 people",
+        )
+
+    @functools.cached_property
+    def population(self) -> sdc.SafeTable:
+        """Percentage of the population by age band and sex, the authority and England."""
+        columns = {}
+        for level in ("la", "england"):
+            bands = self._population_bands(level)
+            total = bands["population"].sum()
+            for sex, name in (("F", "female"), ("M", "male")):
+                shares = bands[bands["sex"] == sex].set_index("age_band")["population"] / total
+                columns[f"{level}_{name}_percent"] = shares.reindex(AGE_BANDS, fill_value=0) * 100
+        frame = pd.DataFrame({"age_band": list(AGE_BANDS), **columns}).reset_index(drop=True)
+        return sdc.release_public(
+            frame,
+            list(columns),
+            source=f"{self._population_source()} (mid-{self.context.population_year})",
+            policy=self.policy,
+            output_id=self._uid("population"),
+            decimals=2,
+            description="Population by five-year age band and sex, percent of total",
+        )
+
+    def _population_source(self) -> str:
+        if self.context.store.is_dummy:
+            return "Dummy population estimates generated by ldsa"
+        return "ONS mid-year population estimates"
+
+    def names(self) -> dict[str, str]:
+        """Display name of each comparison level."""
+        return self.context.areas()
+
+    def headline_table(self) -> ReleasedTable:
+        """Headline figures as an accessible table."""
+        names = self.names()
+        headers = {
+            "measure": "Measure",
+            "la_count": f"{names['la']}: count",
+            "region_count": f"{names['region']}: count",
+            "england_count": "England: count",
+            "la_rate": f"{names['la']}: rate per 100,000",
+            "la_lower": "95% lower limit",
+            "la_upper": "95% upper limit",
+            "region_rate": f"{names['region']}: rate",
+            "england_rate": "England: rate",
+        }
+        caption = (
+            f"Headline figures, weeks from {self.weeks[0]:%d %B %Y} to {self.weeks[-1]:%d %B %Y}"
+        )
+        return self.release.table("headline", self.headline, caption, headers)
 
     def pyramid(self) -> FigureOutput:
         """Age-sex pyramid of the authority with England's shape as an outline."""
-        shapes = {}
-        for level in ("la", "england"):
-            frame = self.population_bands(level)
-            frame = frame.assign(percent=frame["population"] / frame["population"].sum() * 100)
-            order = {band: i for i, band in enumerate(AGE_BANDS)}
-            shapes[level] = frame.sort_values("age_band", key=lambda s: s.map(order))
+        self.release.csv("population", self.population)
         title = f"{self.context.authority.la_name}, mid-{self.context.population_year}"
-        return figures.population_pyramid(shapes["la"], shapes["england"], title)
+        return figures.population_pyramid(self.population, title)
 
     def weekly_figure(self, measure: str) -> FigureOutput:
         """Weekly rates per 100,000 for the authority, its region and England."""
-        label = MEASURES[measure][3]
+        table = self.weekly_rates(measure)
+        self.release.csv(f"weekly_{measure}", table)
         noun = "cases" if measure == "cases" else "deaths"
-        return figures.weekly_rates(self.weekly(measure), noun, label)
+        return figures.weekly_rates(table, self.names(), noun, MEASURES[measure][3])
 
     def messages(self) -> text.Messages:
-        """Key messages in plain English, from the headline figures."""
-        return text.Messages(text.key_messages(self.totals, self.context.areas()))
+        """Key messages in plain English, from the released headline figures."""
+        return text.Messages(text.key_messages(self.headline, self.names()))
 
-
-def _full_weeks(context: ReportContext) -> pd.DatetimeIndex:
-    """Mondays of the weeks lying wholly within the period."""
-    first = week_start(pd.DatetimeIndex([context.period_start]))[0]
-    if first < pd.Timestamp(context.period_start):
-        first += pd.Timedelta(days=7)
-    last = pd.Timestamp(context.period_end) - pd.Timedelta(days=6)
-    return pd.DatetimeIndex(pd.date_range(first, last, freq="7D").astype("datetime64[ms]"))
+    def downloads(self) -> text.Messages:
+        """The disclosure note and download list; writes the released files for the batch."""
+        return self.release.finish()

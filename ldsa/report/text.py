@@ -1,51 +1,59 @@
-"""Plain-English messages written from released numbers."""
+"""Plain-English messages written from released numbers only."""
 
 from __future__ import annotations
 
 import html
 
-import pandas as pd
+import numpy as np
 
-#: How a rate compares with a benchmark, from whether the benchmark lies outside its interval.
+from ldsa import sdc
+from ldsa.stats import compare_with_benchmark
+
+#: Wording of each comparison with a benchmark.
 _COMPARISON = {"higher": "higher than", "lower": "lower than", "similar": "similar to"}
+_WITHHELD = {
+    sdc.CellStatus.SUPPRESSED_DISCLOSURE: "not shown, to protect confidentiality",
+    sdc.CellStatus.SUPPRESSED_UNRELIABLE: "not shown: too few events for a reliable rate",
+}
 
 
-def compare(value_lower: float, value_upper: float, benchmark: float) -> str:
-    """Say whether a rate is significantly higher, lower or similar to a benchmark.
-
-    Fingertips practice: the rate is higher when its whole 95% interval lies above the
-    benchmark, lower when it lies below, similar otherwise.
-    """
-    if value_lower > benchmark:
-        return "higher"
-    if value_upper < benchmark:
-        return "lower"
-    return "similar"
-
-
-def key_messages(totals: pd.DataFrame, names: dict[str, str]) -> list[str]:
+def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
     """One sentence per measure comparing the authority's rate with England's and its region's.
 
     Parameters
     ----------
-    totals
-        Columns ``measure``, ``label``, ``level`` ("la", "region", "england"), ``value``,
-        ``lower``, ``upper`` (rates per 100,000 with 95% limits).
+    headline
+        Released table with ``measure``, ``la_rate``, ``la_lower``, ``la_upper``,
+        ``region_rate`` and ``england_rate`` (per 100,000, 95% limits).
     names
-        Display name of each level.
+        Display name of ``la`` and ``region``.
+
+    Notes
+    -----
+    A comparison is stated only when every number it rests on is released; otherwise the
+    sentence says the rate is withheld and why, never hinting at its size.
     """
-    rates = {(row["measure"], row["level"]): row for row in totals.to_dict("records")}
+    safe = sdc.require_safe(headline, "key_messages")
     messages = []
-    for measure in dict.fromkeys(totals["measure"]):
-        la, england, region = (rates[(measure, level)] for level in ("la", "england", "region"))
-        versus = {
-            area["level"]: compare(la["lower"], la["upper"], area["value"])
-            for area in (england, region)
-        }
+    for row in range(safe.n_rows):
+        label = safe.text(row, "measure")
+        status = safe.status(row, "la_rate")
+        if status.suppressed:
+            messages.append(f"{label}: the rate for {names['la']} is {_WITHHELD[status]}.")
+            continue
+        needed = ("la_lower", "la_upper", "region_rate", "england_rate")
+        if any(safe.status(row, column).suppressed for column in needed):
+            messages.append(
+                f"{label}: {safe.text(row, 'la_rate')} per 100,000 in {names['la']}; "
+                "comparisons are not shown, to protect confidentiality."
+            )
+            continue
+        lower, upper, region, england = (float(safe.value(row, c) or 0) for c in needed)
+        versus = compare_with_benchmark(lower, upper, np.array([england, region]))
         messages.append(
-            f"{la['label']}: {la['value']:,.1f} per 100,000 in {names['la']}, "
-            f"{_COMPARISON[versus['england']]} England ({england['value']:,.1f}) "
-            f"and {_COMPARISON[versus['region']]} {names['region']} ({region['value']:,.1f})."
+            f"{label}: {safe.text(row, 'la_rate')} per 100,000 in {names['la']}, "
+            f"{_COMPARISON[str(versus[0])]} England ({safe.text(row, 'england_rate')}) and "
+            f"{_COMPARISON[str(versus[1])]} {names['region']} ({safe.text(row, 'region_rate')})."
         )
     return messages
 

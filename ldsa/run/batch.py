@@ -8,6 +8,7 @@ at the first failure.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import multiprocessing.pool
@@ -18,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ldsa import __version__
+from ldsa import __version__, sdc
 from ldsa.data.store import Store, file_sha256
 from ldsa.errors import InvalidParameterError
 from ldsa.report.context import parse_period
@@ -39,6 +40,8 @@ class BatchPlan:
     period_end: str
     reports_dir: Path
     work_dir: Path
+    policy: str
+    loaded_policy: sdc.Policy
 
     def specs(self) -> list[JobSpec]:
         """One job per authority and template, in (la_code, template) order."""
@@ -54,6 +57,8 @@ class BatchPlan:
                 period_end=self.period_end,
                 reports_dir=self.reports_dir.resolve(),
                 work_dir=self.work_dir.resolve(),
+                policy=self.policy,
+                policy_label=f"{self.loaded_policy.name} (version {self.loaded_policy.version})",
             )
             for code in self.la_codes
             for template in self.templates
@@ -67,14 +72,20 @@ def plan_batch(
     period: tuple[str, str],
     reports_dir: Path,
     work_dir: Path,
+    policy: str = "default",
 ) -> BatchPlan:
-    """Validate LA codes, templates and period against the store; no kernel is started."""
+    """Validate LA codes, templates, period and policy; no kernel is started."""
     codes = store.geography.validate_codes(la_codes) if la_codes else store.geography.codes
     parse_period(*period)
     chosen = tuple(templates)
     if not chosen:
         raise InvalidParameterError("templates: no template notebooks found to run.")
-    return BatchPlan(store, chosen, tuple(codes), period[0], period[1], reports_dir, work_dir)
+    loaded = sdc.load_policy(policy)
+    if Path(policy).is_file():
+        policy = str(Path(policy).resolve())  # kernels run in another folder
+    return BatchPlan(
+        store, chosen, tuple(codes), period[0], period[1], reports_dir, work_dir, policy, loaded
+    )
 
 
 def run_batch(
@@ -130,8 +141,17 @@ def _pool(workers: int | None) -> multiprocessing.pool.Pool:
     return multiprocessing.get_context("forkserver").Pool(count)
 
 
-def read_manifest(reports_dir: Path) -> tuple[tuple[str, str], list[JobResult]]:
-    """Read a run manifest: its period and job records.
+@dataclasses.dataclass(frozen=True)
+class RunManifest:
+    """What a finished (or interrupted) run recorded."""
+
+    period: tuple[str, str]
+    policy: dict[str, str]
+    jobs: list[JobResult]
+
+
+def read_manifest(reports_dir: Path) -> RunManifest:
+    """Read a run manifest: its period, policy and job records.
 
     Raises
     ------
@@ -145,19 +165,29 @@ def read_manifest(reports_dir: Path) -> tuple[tuple[str, str], list[JobResult]]:
             JobResult(**{**job, "status": JobStatus(job["status"])}) for job in document["jobs"]
         ]
         period = (str(document["period_start"]), str(document["period_end"]))
-    except (OSError, json.JSONDecodeError, TypeError, ValueError, KeyError):
+        policy = {str(k): str(v) for k, v in document["policy"].items()}
+    except (OSError, json.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
         raise InvalidParameterError(
             f"{path}: no readable run manifest. How to fix: run `ldsa run --out {reports_dir}`."
         ) from None
-    return period, jobs
+    return RunManifest(period, policy, jobs)
 
 
 def _previous_results(plan: BatchPlan) -> dict[tuple[str, str], JobResult]:
     try:
-        _period, records = read_manifest(plan.reports_dir)
+        previous = read_manifest(plan.reports_dir)
     except InvalidParameterError:
         return {}  # nothing to resume from: every job runs
-    return {(r.la_code, r.template): r for r in records}
+    same_policy = previous.policy == _policy_summary(plan)
+    if previous.period != (plan.period_start, plan.period_end) or not same_policy:
+        return {}  # other period or policy: every report must be made again
+    return {(r.la_code, r.template): r for r in previous.jobs}
+
+
+def _policy_summary(plan: BatchPlan) -> dict[str, str]:
+    policy = plan.loaded_policy
+    digest = hashlib.sha256(policy.to_yaml().encode("utf-8")).hexdigest()
+    return {"name": policy.name, "version": policy.version, "sha256": digest}
 
 
 def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:
@@ -170,6 +200,7 @@ def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:
         and result.store_sha256 == plan.store.sha256
         and path.is_file()
         and file_sha256(path) == result.sha256
+        and spec.records.is_file()
     )
 
 
@@ -181,6 +212,7 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
         "period_start": plan.period_start,
         "period_end": plan.period_end,
         "templates": {t.name: t.sha256 for t in plan.templates},
+        "policy": _policy_summary(plan),
         "summary": {
             "jobs": len(results),
             "ok": sum(r.status is JobStatus.OK for r in results),

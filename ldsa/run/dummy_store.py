@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ldsa.config import cache_dir
 from ldsa.data.schemas import SCHEMA_VERSION
 from ldsa.data.store import MANIFEST, Store
 
 DEFAULT_SEED = 20200301
 DEFAULT_SCALE = 0.1
-
-
-def cache_dir() -> Path:
-    """Where generated dummy extracts and stores are kept (``LDSA_CACHE_DIR`` overrides)."""
-    configured = os.environ.get("LDSA_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ldsa"
 
 
 def dummy_dir(seed: int = DEFAULT_SEED, scale: float = DEFAULT_SCALE) -> Path:

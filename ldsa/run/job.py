@@ -10,6 +10,7 @@ import dataclasses
 import enum
 import hashlib
 import os
+import shutil
 import time
 import traceback
 from pathlib import Path
@@ -17,8 +18,12 @@ from pathlib import Path
 from ldsa.data.store import Store
 from ldsa.errors import LdsaError
 from ldsa.report.context import describe_period, parse_period
+from ldsa.report.release import RECORDS
 from ldsa.run.execute import MAX_ERROR_CHARS, ExecutionError, execute, worker_kernel
 from ldsa.run.render import ReportHeader, notebook_body, render_page
+
+#: Folder of the work area holding every job's disclosure records.
+RECORDS_DIR = "records"
 
 
 class JobStatus(enum.StrEnum):
@@ -42,11 +47,27 @@ class JobSpec:
     period_end: str
     reports_dir: Path
     work_dir: Path
+    policy: str
+    policy_label: str
 
     @property
     def output(self) -> Path:
         """Where the report is published: ``<reports>/<la_code>/<template>.html``."""
         return self.reports_dir / self.la_code / f"{self.template}.html"
+
+    @property
+    def release_dir(self) -> Path:
+        """Where the template writes its released CSVs and records (never published as is)."""
+        return self.work_dir / self.la_code / f"{self.template}.released"
+
+    @property
+    def records(self) -> Path:
+        """Where the batch keeps this job's disclosure records for the checker pack."""
+        return self.work_dir / RECORDS_DIR / f"{self.la_code}--{self.template}.json"
+
+    def tables(self) -> list[Path]:
+        """This job's published CSV tables."""
+        return sorted((self.reports_dir / self.la_code / "tables").glob(f"{self.template}-*.csv"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +90,9 @@ def run_job(spec: JobSpec) -> JobResult:
     started = time.perf_counter()
     store = Store(spec.store)
     try:
+        shutil.rmtree(spec.release_dir, ignore_errors=True)
         html = _build(spec, store)
+        _publish_release(spec)
         digest = publish(spec.output, html)
         status, output, error = (
             JobStatus.OK,
@@ -82,8 +105,9 @@ def run_job(spec: JobSpec) -> JobResult:
         status, output, digest = JobStatus.FAILED, None, None
         trace = _save_traceback(spec)
         error = f"internal error in ldsa: {type(failure).__name__} (traceback in {trace})"
-    if status is JobStatus.FAILED:
-        spec.output.unlink(missing_ok=True)  # never leave an old report that looks current
+    if status is JobStatus.FAILED:  # never leave an old report or table that looks current
+        for stale in (spec.output, spec.records, *spec.tables()):
+            stale.unlink(missing_ok=True)
     seconds = round(time.perf_counter() - started, 3)
     return JobResult(
         spec.la_code,
@@ -105,6 +129,8 @@ def _build(spec: JobSpec, store: Store) -> str:
         "store": str(spec.store),
         "period_start": spec.period_start,
         "period_end": spec.period_end,
+        "policy": spec.policy,
+        "release_dir": str(spec.release_dir),
     }
     execute(spec.template_path, executed, parameters, kernel=worker_kernel(spec.work_dir))
     authority = store.authority(spec.la_code)
@@ -119,8 +145,24 @@ def _build(spec: JobSpec, store: Store) -> str:
         is_dummy=store.is_dummy,
         template_sha256=spec.template_sha256,
         store_sha256=store.sha256,
+        policy=spec.policy_label,
     )
     return render_page(header, notebook_body(executed))
+
+
+def _publish_release(spec: JobSpec) -> None:
+    """Publish the template's released CSVs beside the report and keep its records."""
+    records = spec.release_dir / RECORDS
+    if not records.is_file():
+        raise LdsaError(
+            f"template {spec.template}: wrote no disclosure records. How to fix: end the "
+            "template with a cell that calls the report's downloads()."
+        )
+    for stale in spec.tables():
+        stale.unlink()
+    for table in sorted(spec.release_dir.glob("*.csv")):
+        publish(spec.reports_dir / spec.la_code / "tables" / table.name, table.read_text("utf-8"))
+    publish(spec.records, records.read_text(encoding="utf-8"))
 
 
 def _save_traceback(spec: JobSpec) -> Path:

@@ -49,6 +49,7 @@ class ReportHeader:
     is_dummy: bool
     template_sha256: str
     store_sha256: str
+    policy: str
 
 
 def package_versions() -> dict[str, str]:

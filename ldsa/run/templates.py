@@ -12,7 +12,7 @@ from ldsa.data.store import file_sha256
 from ldsa.errors import InvalidParameterError
 
 #: Parameters every template declares, in this order.
-REQUIRED_PARAMETERS = ("la_code", "store", "period_start", "period_end")
+REQUIRED_PARAMETERS = ("la_code", "store", "period_start", "period_end", "policy", "release_dir")
 
 
 def default_notebooks_dir() -> Path:

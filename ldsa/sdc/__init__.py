@@ -61,7 +61,8 @@ different cells, and the two releases together give the suppressed values away):
 Figures draw only released values; a suppressed point is a NaN gap with a note::
 
     series = sdc.figure_series(comparators, "la_cases_count", x_column="period_start")
-    ax.plot(series.x, series.y); ax.set_title(..., loc="left"); caption = series.note
+    ax.plot(series.x, series.y)                     # NaN breaks the line: a gap
+    caption = series.note                           # "" when nothing is missing
 
 Models, histograms, magnitude tables and already-public figures: :func:`release_model`,
 :func:`release_histogram`, :func:`release_magnitudes`, :func:`release_public`.
@@ -103,8 +104,13 @@ Security properties
   totals are recomputed from the rounded cells, and a total that rounds into the unsafe
   range is itself suppressed.
 - Secondary suppression guarantees that no suppressed cell is the only unknown in any
-  published sum (rows, columns, totals; LA/region/England; weekly/cumulative). It does not
-  solve for interval (linear-programming) attacks; a checker reviews such tables.
+  published sum (rows, columns, totals; LA/region/England; weekly/cumulative). Within a
+  table an exact audit also makes sure that no combination of the published sums pins a
+  suppressed cell down; the batch-wide linked system relies on the sole-unknown rule
+  alone. Neither bounds cells by non-negativity (interval attacks); a checker reviews
+  tables with many complements.
+- Protection holds per release: two releases of the same counts in different shapes can
+  undo each other, so views come from :meth:`SafeTable.select`, never a second release.
 """
 
 from __future__ import annotations
@@ -126,8 +132,14 @@ from ldsa.sdc.records import (
     read_records,
 )
 from ldsa.sdc.regression import release_model
-from ldsa.sdc.render import FigureSeries, figure_series, render_csv, render_html_table
-from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable
+from ldsa.sdc.render import (
+    FigureSeries,
+    figure_series,
+    render_csv,
+    render_html_table,
+    require_safe,
+)
+from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, stack
 from ldsa.sdc.scan import Finding, FindingRule, scan_outputs
 
 __all__ = [
@@ -161,6 +173,8 @@ __all__ = [
     "release_rates",
     "render_csv",
     "render_html_table",
+    "require_safe",
     "scan_outputs",
+    "stack",
     "write_checker_pack",
 ]

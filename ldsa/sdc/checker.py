@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ldsa import __version__
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import OutputKind, Record, RecordStatus, Rule
 
@@ -63,8 +64,8 @@ def write_checker_pack(
 
     Notes
     -----
-    The pack holds ``results.json`` (ACRO layout: ``version`` and ``results`` keyed by
-    uid, each with ``uid``, ``status``, ``type``, ``properties``, ``files`` with their
+    The pack holds ``results.json`` (ACRO layout: ``version``, ``tool`` and ``results``
+    keyed by uid, each with ``uid``, ``status``, ``type``, ``properties``, ``files`` with their
     ``sdc`` block, ``outcome``, ``command``, ``summary``, ``timestamp``, ``comments``,
     ``exception``); ``policy.yaml``; ``checksums.sha256`` (``sha256sum -c`` format, every
     released file); ``context.md``. A released file that no record names is added as a
@@ -86,7 +87,8 @@ def write_checker_pack(
     for name in files:
         if name not in covered:
             results[f"custom:{name}"] = _custom(name, timestamp)
-    document = {"version": ACRO_RESULTS_VERSION, "results": results}
+    tool = {"@type": "SoftwareApplication", "name": "ldsa", "version": __version__}
+    document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "results": results}
     _write(pack / "results.json", json.dumps(document, indent=4, sort_keys=False) + "\n")
     _write(pack / "policy.yaml", policy.to_yaml())
     sums = "".join(f"{_sha256(root / name)}  {name}\n" for name in files)
@@ -109,14 +111,27 @@ def _released_files(
     return sorted(found)
 
 
+def _value_positions(record: Record) -> dict[int, int]:
+    """Map a column position to ACRO's: its position among the non-label columns."""
+    values = [i for i, c in enumerate(record.columns) if c not in record.label_columns]
+    return {col: index for index, col in enumerate(values)}
+
+
 def _sdc(record: Record, policy: Policy) -> dict[str, Any]:
-    """Return ACRO's ``sdc`` block: counts per rule and the cells of each."""
-    rules = list(Rule)
-    cells = {rule.value: [list(c) for c in record.cells_for(rule)] for rule in rules}
+    """Return ACRO's ``sdc`` block: counts per rule and the cells of each.
+
+    Cells are ``[row, column]`` with columns counted among the value columns (labels are
+    ACRO's index), as in ACRO's own results.
+    """
+    position = _value_positions(record)
+    cells = {
+        rule.value: [[r, position[c]] for r, c in record.cells_for(rule) if c in position]
+        for rule in Rule
+    }
     summary: dict[str, Any] = {"suppressed": record.status is RecordStatus.REVIEW}
     for key in ACRO_SUMMARY_KEYS:
         summary[key] = len(cells.get(key, []))
-    for rule in rules:
+    for rule in Rule:
         summary.setdefault(rule.value, len(cells[rule.value]))
     summary["round_base"] = policy.round_base
     all_cells = {key: cells.get(key, []) for key in ACRO_SUMMARY_KEYS}
@@ -138,6 +153,7 @@ def _outcome(record: Record) -> dict[str, dict[str, str]]:
             for row, label in enumerate(record.row_labels)
         }
         for col, column in enumerate(record.columns)
+        if column not in record.label_columns
     }
 
 

@@ -144,6 +144,7 @@ def release_counts(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=labels,
         row_labels=[*frame_labels, TOTAL_LABEL] if total_row else frame_labels,
         cells=cells,
         properties={"method": "release_counts", "round_base": policy.round_base},

@@ -118,6 +118,7 @@ def release_rates(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=labels,
         row_labels=counts.record.row_labels,
         cells=cells,
         properties={

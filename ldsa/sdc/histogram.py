@@ -105,6 +105,7 @@ def release_histogram(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=columns[:2],
         row_labels=[f"{r[0]} to {r[1]}" for r in rows],
         cells=cells,
         properties={"method": "release_histogram", "bins_merged": merged},

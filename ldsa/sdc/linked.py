@@ -4,6 +4,7 @@ cumulative, consistently over the whole batch."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Hashable, Mapping
 
 import pandas as pd
@@ -37,6 +38,34 @@ class LinkedPlan:
     cumulative: bool
     released: Mapping[Hashable, int | None]
     reasons: Mapping[Hashable, Rule]
+
+    def to_json(self) -> str:
+        """Serialise the plan (released values and reasons only) as canonical JSON."""
+        document = {
+            "count_column": self.count_column,
+            "period_column": self.period_column,
+            "periods": list(self.periods),
+            "region_of": dict(self.region_of),
+            "cumulative": self.cumulative,
+            "released": sorted([*_key(k), v] for k, v in self.released.items()),
+            "reasons": sorted([*_key(k), rule.value] for k, rule in self.reasons.items()),
+        }
+        return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str, policy: Policy) -> LinkedPlan:
+        """Rebuild a plan written by :meth:`to_json` under the same policy."""
+        document = json.loads(text)
+        return cls(
+            policy=policy,
+            count_column=document["count_column"],
+            period_column=document["period_column"],
+            periods=tuple(document["periods"]),
+            region_of=document["region_of"],
+            cumulative=document["cumulative"],
+            released={tuple(row[:4]): row[4] for row in document["released"]},
+            reasons={tuple(row[:4]): Rule(row[4]) for row in document["reasons"]},
+        )
 
     def table(self, la_code: str, *, output_id: str, description: str = "") -> SafeTable:
         """Return one authority's table: a row per period; the LA, its region and England.
@@ -89,6 +118,7 @@ class LinkedPlan:
             policy=self.policy,
             description=description,
             columns=columns,
+            label_columns=columns[:1],
             row_labels=list(self.periods),
             cells=cells,
             properties={
@@ -106,6 +136,13 @@ class LinkedPlan:
             statuses=statuses,
             record=record,
         )
+
+
+def _key(key: Hashable) -> list[object]:
+    """A plan key, (level, code, period position, measure), as a JSON list."""
+    if not isinstance(key, tuple) or len(key) != 4:
+        raise TypeError(f"linked plan: malformed key {key!r}")
+    return list(key)
 
 
 def _column(level: str, measure: str, count_column: str) -> str:

@@ -135,6 +135,7 @@ def release_magnitudes(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=group_columns,
         row_labels=[" / ".join(str(v) for v in r[:n_labels]) for r in rows],
         cells=cells,
         properties={"method": "release_magnitudes", "nk_n": policy.nk_n, "nk_k": policy.nk_k},

@@ -148,11 +148,8 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
                 "How to fix: pass --policy default, --policy strict or --policy FILE."
             )
         where = f"preset {name_or_path!r}"
-        text = (
-            resources.files("ldsa")
-            .joinpath("policies", f"{name_or_path}.yaml")
-            .read_text(encoding="utf-8")
-        )
+        preset = resources.files("ldsa") / "policies" / f"{name_or_path}.yaml"
+        text = preset.read_text(encoding="utf-8")
     else:
         path = Path(name_or_path)
         where = str(path)

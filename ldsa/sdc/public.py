@@ -91,6 +91,7 @@ def release_public(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=labels,
         row_labels=row_labels(frame, labels),
         cells={},
         properties={"method": "release_public", "public_source": source},

@@ -82,6 +82,8 @@ class Record:
         Analyst comments and an exception request (ACRO's fields).
     la_code, template, files
         Stamped by :meth:`RecordBook.add`: the report and the released files showing it.
+    label_columns
+        The columns that are labels (ACRO counts cell positions among the others).
     """
 
     uid: str
@@ -99,6 +101,7 @@ class Record:
     la_code: str = ""
     template: str = ""
     files: tuple[str, ...] = ()
+    label_columns: tuple[str, ...] = ()
 
     def cells_for(self, rule: Rule) -> tuple[Cell, ...]:
         """Return the cells ``rule`` affected (empty when it did not fire)."""
@@ -117,7 +120,7 @@ class Record:
         out["status"] = self.status.value
         out["cells"] = [[rule.value, [list(c) for c in cells]] for rule, cells in self.cells]
         out["properties"] = [list(pair) for pair in self.properties]
-        for key in ("columns", "row_labels", "comments", "files"):
+        for key in ("columns", "row_labels", "comments", "files", "label_columns"):
             out[key] = list(out[key])
         return out
 
@@ -143,6 +146,7 @@ class Record:
             la_code=data["la_code"],
             template=data["template"],
             files=tuple(data["files"]),
+            label_columns=tuple(data["label_columns"]),
         )
 
 
@@ -155,13 +159,14 @@ def make_record(
     columns: Sequence[str],
     row_labels: Sequence[str],
     cells: Mapping[Rule, Iterable[Cell]],
+    label_columns: Sequence[str] = (),
     properties: Mapping[str, object] | None = None,
 ) -> Record:
     """Build a record, deriving its status from the rules that fired.
 
     Parameters
     ----------
-    uid, kind, policy, description, columns, row_labels
+    uid, kind, policy, description, columns, row_labels, label_columns
         See :class:`Record`.
     cells
         The cells each rule affected (rules that did not fire may be absent or empty).
@@ -189,6 +194,7 @@ def make_record(
         row_labels=tuple(row_labels),
         cells=tuple((rule, found) for rule, found in ordered if found),
         properties=props,
+        label_columns=tuple(label_columns),
     )
 
 
@@ -214,6 +220,9 @@ def subset_record(
         uid=uid,
         status=status,
         columns=tuple(record.columns[c] for c in columns),
+        label_columns=tuple(
+            record.columns[c] for c in columns if record.columns[c] in record.label_columns
+        ),
         row_labels=tuple(record.row_labels[r] for r in rows),
         cells=kept,
         properties=tuple(sorted((*record.properties, ("subset_of", record.uid)))),

@@ -94,6 +94,7 @@ def release_model(
         policy=policy,
         description=description,
         columns=columns,
+        label_columns=columns[:1],
         row_labels=[str(v[0]) for v in values],
         cells=cells,
         properties={

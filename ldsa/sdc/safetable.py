@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ldsa.errors import DisclosureError
-from ldsa.sdc.records import Record, subset_record
+from ldsa.sdc.policy import Policy
+from ldsa.sdc.records import OutputKind, Record, Rule, make_record, subset_record
 
 Value = str | int | float | None
 
@@ -273,3 +274,79 @@ def label_text(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     return str(value)
+
+
+def stack(
+    tables: Sequence[SafeTable],
+    *,
+    policy: Policy,
+    output_id: str,
+    columns: Sequence[str],
+    label_column: str,
+    labels: Sequence[str],
+    description: str = "",
+) -> SafeTable:
+    """Stack released one-shape tables into one, a label column first, columns renamed.
+
+    Stacking only places released values side by side: it releases nothing new, so the
+    result keeps every cell's status and each part's rule outcomes.
+
+    Parameters
+    ----------
+    tables
+        Released tables with the same number and kinds of columns.
+    policy
+        The policy the parts were released under (stamped on the record).
+    output_id
+        Unique id of the new output.
+    columns
+        New names of the parts' columns, by position.
+    label_column, labels
+        Name of the new first column and its value for each part's rows.
+    description
+        What the table shows, for the checker.
+
+    Returns
+    -------
+    SafeTable
+        One row per row of each part, in order.
+    """
+    parts = list(tables)
+    if not all(isinstance(part, SafeTable) for part in parts):
+        raise DisclosureError(f"{output_id}: stack accepts only released SafeTables.")
+    if len(parts) != len(labels) or any(p.kinds != parts[0].kinds for p in parts):
+        raise ValueError(f"{output_id}: stack needs one label per table and equal column kinds.")
+    if len(columns) != len(parts[0].columns):
+        raise ValueError(f"{output_id}: give one new name per column ({len(parts[0].columns)}).")
+    values: list[tuple[Value, ...]] = []
+    statuses: list[tuple[CellStatus, ...]] = []
+    row_names: list[str] = []
+    cells: dict[Rule, list[tuple[int, int]]] = {}
+    for part, label in zip(parts, labels, strict=True):
+        for rule, found in part.record.cells:
+            cells.setdefault(rule, []).extend((len(values) + r, c + 1) for r, c in found)
+        for row in range(part.n_rows):
+            values.append((label, *part.values[row]))
+            statuses.append((CellStatus.RELEASED, *part.statuses[row]))
+            row_names.append(f"{label} / {part.row_label(row)}")
+    names = [label_column, *columns]
+    record = make_record(
+        uid=output_id,
+        kind=OutputKind.TABLE,
+        policy=policy,
+        description=description,
+        columns=names,
+        label_columns=[label_column],
+        row_labels=row_names,
+        cells=cells,
+        properties={"method": "stack", "parts": ", ".join(p.output_id for p in parts)},
+    )
+    return issue_table(
+        output_id=output_id,
+        columns=names,
+        kinds=[ColumnKind.LABEL, *parts[0].kinds],
+        values=values,
+        statuses=statuses,
+        record=record,
+        decimals=[0, *parts[0].decimals],
+    )

@@ -1,4 +1,4 @@
-"""The overview builder: totals agree with the store, weeks are whole, figures are accessible."""
+"""The overview builder: released numbers only, consistent with the store, accessible figures."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ldsa import sdc
 from ldsa.data.store import Store
-from ldsa.errors import InvalidParameterError
+from ldsa.errors import DisclosureError, InvalidParameterError, PolicyError
+from ldsa.report import figures
 from ldsa.report.context import parse_period
 from ldsa.report.overview import Overview
-from ldsa.report.text import compare
+from ldsa.report.tables import ReleasedTable
+from ldsa.report.text import key_messages
 
 
 @pytest.fixture(scope="module")
@@ -21,20 +24,38 @@ def overview(small_store: Path) -> Overview:
     return Overview.open(str(small_store), code, "2020-03-01", "2022-03-31")
 
 
-def test_totals_match_store(overview: Overview) -> None:
-    """Period case totals equal the sum of the authority's daily cases in the period."""
-    cases = overview.context.store.la_table(overview.context.authority.la_code, "cases")
-    totals = overview.totals.set_index(["measure", "level"])
-    assert totals.loc[("cases", "la"), "count"] == int(cases["cases"].sum())
-    assert (overview.totals["lower"] <= overview.totals["value"]).all()
-    assert (overview.totals["value"] <= overview.totals["upper"]).all()
+def test_weekly_counts_agree_with_store(overview: Overview) -> None:
+    """Released weekly case counts equal the store's wherever they are released."""
+    store, code = overview.context.store, overview.context.authority.la_code
+    cases = store.la_table(code, "cases")
+    weeks = cases.groupby(pd.DatetimeIndex(cases["date"]).to_period("W-SUN").start_time)["cases"]
+    raw = weeks.sum().reindex(overview.weeks, fill_value=0)
+    released = overview.weekly["cases"].released_frame()["la_cases_count"]
+    shown = released.notna().to_numpy()
+    assert shown.any()
+    assert (released[shown].to_numpy() == raw.to_numpy()[shown]).all()
+
+
+def test_no_released_count_below_threshold(overview: Overview) -> None:
+    """Under the default policy no released count lies in 1..9."""
+    for table in (overview.headline, *(overview.weekly_rates(m) for m in overview.weekly)):
+        frame = table.released_frame()
+        for column in frame.columns:
+            if column.endswith("_count"):
+                values = frame[column].dropna()
+                assert not ((values > 0) & (values < 10)).any(), column
+
+
+def test_headline_limits_contain_rate(overview: Overview) -> None:
+    """Released headline rates lie within their released 95% limits."""
+    frame = overview.headline.released_frame().dropna(subset=["la_rate", "la_lower", "la_upper"])
+    assert (frame["la_lower"] <= frame["la_rate"]).all()
+    assert (frame["la_rate"] <= frame["la_upper"]).all()
 
 
 def test_weekly_series_holds_whole_weeks(overview: Overview) -> None:
-    """Weekly series start on Mondays, lie wholly in the period and cover all three areas."""
-    weekly = overview.weekly("cases")
-    assert set(weekly["area"]) == {"la", "region", "england"}
-    weeks = pd.DatetimeIndex(weekly["week_start"])
+    """Weeks start on Mondays and lie wholly in the period."""
+    weeks = overview.weeks
     assert (weeks.day_of_week == 0).all()
     assert weeks.min() >= pd.Timestamp("2020-03-01")
     assert weeks.max() + pd.Timedelta(days=6) <= pd.Timestamp("2022-03-31")
@@ -50,22 +71,57 @@ def test_figures_have_alt_text(overview: Overview) -> None:
         assert "alt=" in html
 
 
-def test_messages_compare_with_england_and_region(overview: Overview) -> None:
-    """There is one plain-English message per measure naming England and the region."""
+def test_messages_compare_or_say_why_not(overview: Overview) -> None:
+    """There is one plain-English message per measure, comparing or saying why it cannot."""
     lines = overview.messages().lines
     assert len(lines) == 3
-    assert all(
-        "England" in line and overview.context.authority.region_name in line for line in lines
+    for line in lines:
+        assert "England" in line or "not shown" in line
+
+
+def test_presentation_refuses_raw_frames(overview: Overview) -> None:
+    """Tables, figures and messages refuse a raw DataFrame: only released values are shown."""
+    raw = overview.headline.released_frame()
+    with pytest.raises(DisclosureError):
+        ReleasedTable(raw, "caption", {})  # type: ignore[arg-type]
+    with pytest.raises(DisclosureError):
+        figures.weekly_rates(raw, overview.names(), "cases", "title")  # type: ignore[arg-type]
+    with pytest.raises(DisclosureError):
+        key_messages(raw, overview.names())  # type: ignore[arg-type]
+    with pytest.raises(DisclosureError):
+        overview.release.csv("raw", raw)  # type: ignore[arg-type]
+
+
+def test_downloads_write_csvs_and_records(small_store: Path, tmp_path: Path) -> None:
+    """With a release folder, the report writes each released CSV and one record per output."""
+    code = Store(small_store).geography.codes[1]
+    overview = Overview.open(
+        str(small_store), code, "2020-03-01", "2022-03-31", "default", str(tmp_path)
     )
+    overview.headline_table()
+    overview.pyramid()
+    for measure in ("cases", "covid_deaths", "deaths"):
+        overview.weekly_figure(measure)
+    note = overview.downloads()
+    assert any("[c]" in line for line in note.lines)
+    csvs = sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert csvs == [
+        "overview-headline.csv",
+        "overview-population.csv",
+        "overview-weekly_cases.csv",
+        "overview-weekly_covid_deaths.csv",
+        "overview-weekly_deaths.csv",
+    ]
+    records = sdc.read_records([tmp_path / "records.json"])
+    names = {n.removeprefix("overview-").removesuffix(".csv") for n in csvs}
+    assert {r.uid for r in records} == {f"{code}/overview/{name}" for name in names}
 
 
-@pytest.mark.parametrize(
-    ("lower", "upper", "benchmark", "expected"),
-    [(5.0, 7.0, 4.9, "higher"), (5.0, 7.0, 7.1, "lower"), (5.0, 7.0, 5.0, "similar")],
-)
-def test_compare(lower: float, upper: float, benchmark: float, expected: str) -> None:
-    """A benchmark outside the interval is higher or lower; on or inside it is similar."""
-    assert compare(lower, upper, benchmark) == expected
+def test_unknown_policy_refused(small_store: Path) -> None:
+    """An unknown policy name is refused before anything is computed."""
+    code = Store(small_store).geography.codes[0]
+    with pytest.raises(PolicyError):
+        Overview.open(str(small_store), code, "2020-03-01", "2022-03-31", "lenient")
 
 
 @pytest.mark.parametrize(

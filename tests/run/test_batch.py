@@ -28,12 +28,15 @@ def _leak_probe(folder: Path) -> Template:
     """A template that fails if a name defined by an earlier job is still visible."""
     parameters = new_code_cell(
         'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
-        'period_end = "2022-03-31"',
+        'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
         metadata={"tags": ["parameters"]},
     )
     probe = new_code_cell(
         'if "previous_la_code" in dir():\n    raise RuntimeError("state leaked")\n'
-        "previous_la_code = la_code"
+        "previous_la_code = la_code\n"
+        "from pathlib import Path\n"
+        "from ldsa.report.release import Release\n"
+        'Release(la_code, "probe", Path(release_dir)).finish()'
     )
     notebook = new_notebook(cells=[new_markdown_cell("# Probe"), parameters, probe])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}

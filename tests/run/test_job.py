@@ -26,6 +26,8 @@ def _spec(store: Path, tmp_path: Path, la_code: str) -> JobSpec:
         period_end="2022-03-31",
         reports_dir=tmp_path / "reports",
         work_dir=tmp_path / "work",
+        policy="default",
+        policy_label="default (version 1.0)",
     )
 
 

@@ -113,8 +113,10 @@ def test_checker_pack(tmp_path: Path, table: SafeTable, default_policy: Policy) 
     assert sdc["summary"]["threshold"] == 1
     assert sdc["summary"]["suppressed"] is True
     assert sdc["summary"]["p-ratio"] == 0
-    assert sdc["cells"]["threshold"] == [[0, 1]]
-    assert sdc["cells"]["secondary"] == [[2, 1]]
+    assert sdc["cells"]["threshold"] == [[0, 0]]
+    assert sdc["cells"]["secondary"] == [[2, 0]]
+    assert list(entry["outcome"]) == ["cases_count"]
+    assert results["tool"]["name"] == "ldsa"
     assert entry["outcome"]["cases_count"] == {
         "a": "threshold; ",
         "b": "ok",

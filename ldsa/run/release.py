@@ -1,0 +1,58 @@
+"""The end of a batch: the output-checker pack and an independent scan of what is released."""
+
+from __future__ import annotations
+
+from ldsa import sdc
+from ldsa.run.batch import MANIFEST, BatchPlan
+from ldsa.run.job import JobResult, JobStatus
+from ldsa.run.site import INDEX
+
+CHECKER_DIR = "checker"
+_NAVIGATION = {
+    INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
+    MANIFEST: "Run manifest: job statuses, timings, hashes and versions; no statistics.",
+}
+
+
+def finish_release(plan: BatchPlan, results: list[JobResult]) -> list[sdc.Finding]:
+    """Write ``reports/checker/`` for the run's released outputs, then scan every release.
+
+    Returns
+    -------
+    list of Finding
+        Values in released files that break the policy (none in a sound run).
+    """
+    ok = {(r.la_code, r.template) for r in results if r.status is JobStatus.OK}
+    record_files = [s.records for s in plan.specs() if (s.la_code, s.template) in ok]
+    records = list(sdc.read_records(path for path in record_files if path.is_file()))
+    book = sdc.RecordBook()
+    for name, comment in _NAVIGATION.items():
+        if (plan.reports_dir / name).is_file():
+            book.add_custom(f"ldsa/{name}", [name], comment)
+    sdc.write_checker_pack(
+        plan.reports_dir / CHECKER_DIR,
+        [*records, *book.records],
+        plan.loaded_policy,
+        reports_dir=plan.reports_dir,
+        context=_context(plan),
+    )
+    return sdc.scan_outputs(plan.reports_dir, plan.loaded_policy)
+
+
+def _context(plan: BatchPlan) -> str:
+    """What the checkers should know: where the numbers come from and how they were made."""
+    lines = [
+        f"Store: {plan.store.path.name} (SHA-256 {plan.store.sha256}).",
+        f"Period: {plan.period_start} to {plan.period_end}.",
+        f"Authorities: {len(plan.la_codes)}.",
+        "",
+    ]
+    for template in plan.templates:
+        cell = template.notebook()["cells"][0]
+        lines += [
+            f"## Template {template.name} (SHA-256 {template.sha256})",
+            "",
+            "".join(cell["source"]),
+            "",
+        ]
+    return "\n".join(lines)
