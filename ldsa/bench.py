@@ -1,4 +1,4 @@
-"""``ldsa bench``: speed and peak memory of dummy generation, prepare and the batch.
+"""``ldsa bench``: speed and peak memory of the statistics, dummy generation, prepare and the batch.
 
 Each phase runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is
 its own. Figures are printed, never asserted: these machines are noisy.
@@ -20,7 +20,10 @@ from ldsa.run.dummy_store import DEFAULT_SEED
 
 
 def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:
-    """Print generation and prepare figures per scale, then batch throughput."""
+    """Print statistics timings, generation and prepare figures per scale, batch throughput."""
+    from ldsa.stats.bench import main as statistics_benchmark
+
+    statistics_benchmark()
     with tempfile.TemporaryDirectory(prefix="ldsa-bench-") as scratch:
         root = Path(scratch)
         for scale in scales:

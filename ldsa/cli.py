@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="scan released outputs for disclosure breaches")
     check.add_argument("reports", type=Path, help="a reports folder written by `ldsa run`")
     check.add_argument(
-        "--policy", default="default", help="disclosure policy: default, strict or a YAML file"
+        "--policy",
+        help="disclosure policy: default, strict or a YAML file "
+        "(default: the checker pack's policy.yaml, else default)",
     )
 
     site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
@@ -197,6 +199,8 @@ def _templates(args: argparse.Namespace) -> ExitCode:
 
 def _run(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.store import Store
+    from ldsa.report.context import parse_period
+    from ldsa.report.plans import warm_plans
     from ldsa.run.batch import plan_batch, run_batch
     from ldsa.run.release import finish_release
     from ldsa.run.site import build_index
@@ -212,6 +216,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
     plan = plan_batch(
         store, templates, args.authorities, period, args.out, args.work, policy=args.policy
     )
+    warm_plans(store, plan.loaded_policy, *parse_period(*period))
     results = run_batch(
         plan, workers=args.workers, resume=args.resume, progress=not args.no_progress
     )
@@ -238,7 +243,11 @@ def _check(args: argparse.Namespace) -> ExitCode:
 
     if not args.reports.is_dir():
         raise InvalidParameterError(f"{args.reports}: no such reports folder.")
-    findings = sdc.scan_outputs(args.reports, sdc.load_policy(args.policy))
+    policy = args.policy
+    if policy is None:
+        recorded = args.reports / "checker" / "policy.yaml"
+        policy = str(recorded) if recorded.is_file() else "default"
+    findings = sdc.scan_outputs(args.reports, sdc.load_policy(policy))
     _print_findings(findings)
     print(f"{args.reports}: {len(findings)} finding(s)")
     return ExitCode.DISCLOSURE if findings else ExitCode.OK

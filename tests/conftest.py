@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 # Derandomised so that CI runs the same examples every time; no deadline on noisy machines.
-# No example database either: tests write only under tmp_path.
+# No example database, and hypothesis's own cache in a temporary folder: tests write
+# nothing into the working tree.
 settings.register_profile("ldsa", derandomize=True, deadline=None, print_blob=True, database=None)
 settings.load_profile("ldsa")
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="ldsa-hypothesis-"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

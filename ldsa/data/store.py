@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ldsa.data.schemas import SCHEMA_VERSION
@@ -48,7 +50,10 @@ def file_sha256(path: Path) -> str:
 
 def read_parquet(path: Path) -> pd.DataFrame:
     """Read a store table into pandas: dates as datetime64[ms], strings as plain str."""
-    frame: pd.DataFrame = pq.read_table(path).to_pandas(date_as_object=False)
+    return _dates_as_ms(pq.read_table(path).to_pandas(date_as_object=False))
+
+
+def _dates_as_ms(frame: pd.DataFrame) -> pd.DataFrame:
     for name, dtype in frame.dtypes.items():
         if pd.api.types.is_datetime64_any_dtype(dtype):
             frame[name] = frame[name].astype("datetime64[ms]")
@@ -124,6 +129,21 @@ class Store:
         """One authority's slice of an aggregate table."""
         self.geography.validate_code(la_code)
         return self._read(self.path / "la" / la_code / f"{_table(table)}.parquet")
+
+    def all_la_table(self, table: str) -> pd.DataFrame:
+        """Every authority's slice of an aggregate table, with an ``la_code`` column."""
+        root = self.path / "la"
+        files = [root / code / f"{_table(table)}.parquet" for code in self.geography.codes]
+        missing = [f for f in files if not f.is_file()]
+        if missing:
+            self._read(missing[0])  # raises the incomplete-store error
+        dataset = ds.dataset(
+            [str(f) for f in files],
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([("la_code", pa.string())])),
+            partition_base_dir=str(root),
+        )
+        return _dates_as_ms(dataset.to_table().to_pandas(date_as_object=False))
 
     def region_table(self, region_code: str, table: str) -> pd.DataFrame:
         """One region's rows of an aggregate table."""

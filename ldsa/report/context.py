@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ldsa.calendar import week_start
 from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.data.store import Store
 from ldsa.errors import InvalidParameterError
@@ -20,8 +21,8 @@ DUMMY_STORE = "dummy"
 def parse_period(period_start: str, period_end: str) -> tuple[dt.date, dt.date]:
     """Validate a reporting period given as ISO dates; return it as dates.
 
-    The period must lie within the extract period (2020-03-01 to 2022-03-31) and span at
-    least one full week.
+    The period must lie within the extract period (2020-03-01 to 2022-03-31) and hold at
+    least one whole week, Monday to Sunday (weekly figures use whole weeks only).
     """
     days = []
     for name, value in (("period_start", period_start), ("period_end", period_end)):
@@ -38,11 +39,21 @@ def parse_period(period_start: str, period_end: str) -> tuple[dt.date, dt.date]:
             f"period {start}..{end}: must lie within {PERIOD_START}..{PERIOD_END} with "
             "period_start on or before period_end."
         )
-    if (end - start).days < 6:
+    if full_weeks(start, end).empty:
         raise InvalidParameterError(
-            f"period {start}..{end}: shorter than a week; give at least 7 days."
+            f"period {start}..{end}: holds no whole week (Monday to Sunday). How to fix: "
+            "widen it to include at least one Monday-to-Sunday week."
         )
     return start, end
+
+
+def full_weeks(period_start: dt.date, period_end: dt.date) -> pd.DatetimeIndex:
+    """Mondays of the weeks lying wholly within a period."""
+    first = week_start(pd.DatetimeIndex([period_start]))[0]
+    if first < pd.Timestamp(period_start):
+        first += pd.Timedelta(days=7)
+    last = pd.Timestamp(period_end) - pd.Timedelta(days=6)
+    return pd.DatetimeIndex(pd.date_range(first, last, freq="7D").astype("datetime64[ms]"))
 
 
 def resolve_store(store: str | Path) -> Store:
@@ -77,17 +88,6 @@ class ReportContext:
         """The mid-year population used as denominator: the year at the period's midpoint."""
         midpoint = self.period_start + (self.period_end - self.period_start) / 2
         return midpoint.year
-
-    @property
-    def period_label(self) -> str:
-        """The period in words, e.g. '1 March 2020 to 31 March 2022'."""
-        return describe_period(self.period_start, self.period_end)
-
-    def in_period(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        """Rows whose date column lies within the period."""
-        dates = frame[column]
-        start, end = pd.Timestamp(self.period_start), pd.Timestamp(self.period_end)
-        return frame[(dates >= start) & (dates <= end)]
 
     def areas(self) -> dict[str, str]:
         """Display name of each comparison level."""

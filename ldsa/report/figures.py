@@ -149,16 +149,16 @@ def weekly_rates(
         if not np.isnan(rates).all():
             peak = int(np.nanargmax(rates))
             peaks.append(
-                f"{names[area]} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:.0f}"
+                f"{names[area]} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:,.1f}"
             )
         if series.note:
-            notes.append(f"{names[area]}: {series.note}")
+            notes.append(f"{names[area]}: {series.note.removeprefix('Gaps in the line: ')}")
     axes.set_ylabel(f"Weekly {measure} per 100,000")
     axes.set_title(title)
     axes.legend(frameon=False)
     figure.autofmt_xdate()
     alt = f"Line chart of weekly {measure} per 100,000 people. " + "; ".join(peaks) + "."
-    caption = f"Weekly {measure} per 100,000 people, by week starting Monday."
+    caption = f"{title}: weekly {measure} per 100,000 people, by week starting Monday."
     if notes:
-        caption += " Gaps: " + " ".join(notes)
+        caption += " Gaps in the lines: " + " ".join(notes)
     return finish(figure, alt, caption)

@@ -17,9 +17,8 @@ import pandas as pd
 
 from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
-from ldsa.calendar import week_start
 from ldsa.report import figures, text
-from ldsa.report.context import ReportContext
+from ldsa.report.context import ReportContext, full_weeks
 from ldsa.report.figures import FigureOutput
 from ldsa.report.plans import MEASURES, PERIOD_COLUMN, count_column, linked_plan
 from ldsa.report.release import Release
@@ -67,11 +66,7 @@ class Overview:
     @functools.cached_property
     def weeks(self) -> pd.DatetimeIndex:
         """Mondays of the weeks lying wholly within the period."""
-        first = week_start(pd.DatetimeIndex([self.context.period_start]))[0]
-        if first < pd.Timestamp(self.context.period_start):
-            first += pd.Timedelta(days=7)
-        last = pd.Timestamp(self.context.period_end) - pd.Timedelta(days=6)
-        return pd.DatetimeIndex(pd.date_range(first, last, freq="7D").astype("datetime64[ms]"))
+        return full_weeks(self.context.period_start, self.context.period_end)
 
     @functools.cached_property
     def populations(self) -> dict[str, int]:
@@ -89,7 +84,7 @@ class Overview:
         """Released weekly and running-total counts (LA, region, England) per measure."""
         store, la_code = self.context.store, self.context.authority.la_code
         return {
-            measure: linked_plan(store, self.policy, measure, self.weeks).table(
+            measure: linked_plan(store, self.policy, measure, self.weeks, la_code).table(
                 la_code,
                 output_id=self._uid(f"weekly_{measure}_counts"),
                 description=f"{MEASURES[measure][3]}: weekly counts and running totals",

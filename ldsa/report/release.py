@@ -8,10 +8,10 @@ the batch publishes them beside the HTML report and hands the records to the che
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 from ldsa import sdc
+from ldsa.atomic import write_atomic
 from ldsa.report.tables import ReleasedTable
 from ldsa.report.text import Messages
 
@@ -67,12 +67,6 @@ class Release:
         report = f"{self.la_code}/{self.template}.html"
         for name, table in sorted(self.tables.items()):
             file = f"{self.template}-{name}.csv"
-            _write_text(folder / file, sdc.render_csv(table))
+            write_atomic(folder / file, sdc.render_csv(table))
             book.add(table, files=[f"{self.la_code}/tables/{file}", report])
         book.write_json(folder / RECORDS)
-
-
-def _write_text(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)

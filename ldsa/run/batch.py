@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import multiprocessing.pool
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,16 @@ from typing import Any
 from tqdm import tqdm
 
 from ldsa import __version__, sdc
+from ldsa.atomic import remove_partials, write_atomic
 from ldsa.data.store import Store, file_sha256
 from ldsa.errors import InvalidParameterError
 from ldsa.report.context import parse_period
-from ldsa.run.job import JobResult, JobSpec, JobStatus, publish, run_job
+from ldsa.run.job import JobResult, JobSpec, JobStatus, records_path, run_job
 from ldsa.run.templates import Template
 
 MANIFEST = "manifest.json"
+INDEX = "index.html"
+CHECKER_DIR = "checker"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,13 +99,26 @@ def run_batch(
     progress: bool = True,
     job: Callable[[JobSpec], JobResult] = run_job,
 ) -> list[JobResult]:
-    """Run every job of the plan and return their results in (la_code, template) order."""
+    """Run every job of the plan; return the results in (la_code, template) order.
+
+    The results also hold the still-valid reports of earlier runs into the same folder
+    (same store, period and policy) that this run did not cover, so that the manifest,
+    index and checker pack always describe everything released there. Navigation pages
+    and the checker pack of an earlier run are removed first: until this run ends they
+    would describe reports that may change.
+    """
+    _clear_run_outputs(plan.reports_dir)
     specs = plan.specs()
-    previous = _previous_results(plan) if resume else {}
-    results: dict[tuple[str, str], JobResult] = {}
+    previous = _previous_results(plan)
+    planned = {(spec.la_code, spec.template) for spec in specs}
+    results = {
+        key: result
+        for key, result in previous.items()
+        if key not in planned and _unchanged(result, plan)
+    }
     pending = []
     for spec in specs:
-        kept = previous.get((spec.la_code, spec.template))
+        kept = previous.get((spec.la_code, spec.template)) if resume else None
         if kept is not None and _still_valid(kept, spec, plan):
             results[(spec.la_code, spec.template)] = kept
         else:
@@ -192,16 +209,30 @@ def _policy_summary(plan: BatchPlan) -> dict[str, str]:
 
 def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:
     """A finished job is kept only if its report is unchanged and its inputs are the same."""
+    return result.template_sha256 == spec.template_sha256 and _unchanged(result, plan)
+
+
+def _unchanged(result: JobResult, plan: BatchPlan) -> bool:
+    """An earlier report still stands: ok, from this store, its file and records intact."""
     if result.status is not JobStatus.OK or result.output is None:
         return False
     path = plan.reports_dir / result.output
+    records = records_path(plan.work_dir, result.la_code, result.template)
     return (
-        result.template_sha256 == spec.template_sha256
-        and result.store_sha256 == plan.store.sha256
+        result.store_sha256 == plan.store.sha256
         and path.is_file()
         and file_sha256(path) == result.sha256
-        and spec.records.is_file()
+        and records.is_file()
     )
+
+
+def _clear_run_outputs(reports_dir: Path) -> None:
+    """Remove what describes a whole run (index, checker pack) and killed writers' files."""
+    if not reports_dir.is_dir():
+        return
+    (reports_dir / INDEX).unlink(missing_ok=True)
+    shutil.rmtree(reports_dir / CHECKER_DIR, ignore_errors=True)
+    remove_partials(reports_dir)
 
 
 def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, Any]:
@@ -225,4 +256,4 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
 def write_manifest(plan: BatchPlan, results: list[JobResult]) -> None:
     """Write manifest.json atomically."""
     document = manifest_document(plan, results)
-    publish(plan.reports_dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    write_atomic(plan.reports_dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldsa.config import cache_dir
+from ldsa.config import cache_dir, code_fingerprint
 from ldsa.data.schemas import SCHEMA_VERSION
 from ldsa.data.store import MANIFEST, Store
 
@@ -13,8 +13,13 @@ DEFAULT_SCALE = 0.1
 
 
 def dummy_dir(seed: int = DEFAULT_SEED, scale: float = DEFAULT_SCALE) -> Path:
-    """The cache folder of one dummy extract and its store, keyed by seed, scale and schema."""
-    return cache_dir() / f"dummy-seed{seed}-scale{scale:g}-schema{SCHEMA_VERSION}"
+    """The cache folder of one dummy extract and its store.
+
+    Keyed by seed, scale, schema version and the code that generates and prepares it, so
+    a changed generator never reuses an old store.
+    """
+    code = code_fingerprint("ldsa.data")[:12]
+    return cache_dir() / f"dummy-seed{seed}-scale{scale:g}-schema{SCHEMA_VERSION}-{code}"
 
 
 def default_store_path() -> Path:

@@ -141,6 +141,22 @@ def execute(
             **options,
         )
     except papermill.PapermillExecutionError as error:
-        evalue = " ".join(str(error.evalue).split())[:MAX_ERROR_CHARS]
         cell = int(error.exec_count or error.cell_index)
-        raise ExecutionError(cell, str(error.ename), evalue) from None
+        ename = str(error.ename)
+        if ename in _ldsa_error_names():
+            evalue = " ".join(str(error.evalue).split())[:MAX_ERROR_CHARS]
+        else:  # another library's message may quote data values: keep it in the work folder
+            evalue = f"message withheld; see the executed notebook {output}"
+        raise ExecutionError(cell, ename, evalue) from None
+
+
+def _ldsa_error_names() -> set[str]:
+    """Names of ldsa's own error classes, whose messages never quote row-level values."""
+    from ldsa.errors import LdsaError
+
+    names, pending = set(), [LdsaError]
+    while pending:
+        cls = pending.pop()
+        names.add(cls.__name__)
+        pending += cls.__subclasses__()
+    return names

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from ldsa import sdc
-from ldsa.run.batch import MANIFEST, BatchPlan
-from ldsa.run.job import JobResult, JobStatus
-from ldsa.run.site import INDEX
+from ldsa.run.batch import CHECKER_DIR, INDEX, MANIFEST, BatchPlan
+from ldsa.run.job import JobResult, JobStatus, records_path
 
-CHECKER_DIR = "checker"
 _NAVIGATION = {
     INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
     MANIFEST: "Run manifest: job statuses, timings, hashes and versions; no statistics.",
@@ -22,8 +20,11 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> list[sdc.Findin
     list of Finding
         Values in released files that break the policy (none in a sound run).
     """
-    ok = {(r.la_code, r.template) for r in results if r.status is JobStatus.OK}
-    record_files = [s.records for s in plan.specs() if (s.la_code, s.template) in ok]
+    record_files = [
+        records_path(plan.work_dir, r.la_code, r.template)
+        for r in results
+        if r.status is JobStatus.OK
+    ]
     records = list(sdc.read_records(path for path in record_files if path.is_file()))
     book = sdc.RecordBook()
     for name, comment in _NAVIGATION.items():

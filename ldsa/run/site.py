@@ -6,13 +6,13 @@ import dataclasses
 from pathlib import Path
 
 from ldsa import __version__
+from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
 from ldsa.report.context import describe_period, parse_period
-from ldsa.run.job import JobResult, JobStatus, describe_source, publish
+from ldsa.run.batch import INDEX
+from ldsa.run.job import JobResult, JobStatus, describe_source
 from ldsa.run.render import PAGES
 from ldsa.run.templates import Template
-
-INDEX = "index.html"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,5 +65,5 @@ def build_index(
         store_sha256=store.sha256,
     )
     path = reports_dir / INDEX
-    publish(path, page)
+    write_atomic(path, page)
     return path

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ldsa import __version__
+from ldsa.atomic import write_atomic
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import OutputKind, Record, RecordStatus, Rule
 
@@ -89,11 +90,11 @@ def write_checker_pack(
             results[f"custom:{name}"] = _custom(name, timestamp)
     tool = {"@type": "SoftwareApplication", "name": "ldsa", "version": __version__}
     document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "results": results}
-    _write(pack / "results.json", json.dumps(document, indent=4, sort_keys=False) + "\n")
-    _write(pack / "policy.yaml", policy.to_yaml())
+    write_atomic(pack / "results.json", json.dumps(document, indent=4, sort_keys=False) + "\n")
+    write_atomic(pack / "policy.yaml", policy.to_yaml())
     sums = "".join(f"{_sha256(root / name)}  {name}\n" for name in files)
-    _write(pack / "checksums.sha256", sums)
-    _write(pack / "context.md", _context(ordered, policy, files, covered, context))
+    write_atomic(pack / "checksums.sha256", sums)
+    write_atomic(pack / "context.md", _context(ordered, policy, files, covered, context))
     return pack / "results.json"
 
 
@@ -249,10 +250,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _write(path: Path, text: str) -> None:
-    """Write text atomically (a temporary file, then a rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

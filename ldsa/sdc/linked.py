@@ -39,6 +39,27 @@ class LinkedPlan:
     released: Mapping[Hashable, int | None]
     reasons: Mapping[Hashable, Rule]
 
+    def for_authority(self, la_code: str) -> LinkedPlan:
+        """The part of the plan one authority's table needs: it, its region and England.
+
+        Its :meth:`table` for ``la_code`` is identical to the whole plan's; it is small
+        enough for every report to load quickly.
+        """
+        if la_code not in self.region_of:
+            raise InvalidParameterError(f"linked plan: unknown LA code {la_code!r}.")
+        region = self.region_of[la_code]
+        wanted = {("la", la_code), ("region", region), ("england", ENGLAND_CODE)}
+
+        def keep(key: Hashable) -> bool:
+            return isinstance(key, tuple) and (key[0], key[1]) in wanted
+
+        return dataclasses.replace(
+            self,
+            region_of={la_code: region},
+            released={k: v for k, v in self.released.items() if keep(k)},
+            reasons={k: r for k, r in self.reasons.items() if keep(k)},
+        )
+
     def to_json(self) -> str:
         """Serialise the plan (released values and reasons only) as canonical JSON."""
         document = {
@@ -191,8 +212,12 @@ def plan_linked_counts(
 
     Notes
     -----
-    Regions and England are recomputed from the (rounded) LA values, so the three
-    columns add up across reports. Every report must build its plan from the same
+    Without rounding, regions and England are exact sums of the LA values. Under a
+    rounding policy every value, totals included, is rounded from its own raw value:
+    summing some 300 authorities' rounded weekly counts (most of them rounding to 0)
+    would bias regional and national figures far below the truth, and independently
+    rounded totals recover a suppressed LA value only to within many rounding bases.
+    Every report must build its plan from the same
     frame (all authorities, from the store); the plan costs well under a second for
     309 authorities and two years of weeks. Complements are the smallest LA values first,
     so totals (region, England, running totals) are withheld only when no LA can be.
@@ -222,7 +247,9 @@ def plan_linked_counts(
             )
         raw[("la", str(la), index[label_text(period)], "period")] += int(value)
     system = _system(region_of, len(periods), cumulative)
-    result = protect(system, raw, policy, secondary_rule=Rule.LINKED, audit=False)
+    result = protect(
+        system, raw, policy, secondary_rule=Rule.LINKED, audit=False, independent_totals=True
+    )
     released = {
         key: (None if key in result.reasons else value) for key, value in result.values.items()
     }

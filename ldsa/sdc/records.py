@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ldsa.atomic import write_atomic
 from ldsa.sdc.policy import Policy
 
 if TYPE_CHECKING:  # pragma: no cover  # import cycle: SafeTable carries a Record
@@ -318,9 +319,7 @@ class RecordBook:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps([r.to_dict() for r in self.records], indent=1, sort_keys=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        tmp.replace(target)
+        write_atomic(target, text + "\n")
 
 
 def read_records(paths: Iterable[str | os.PathLike[str]]) -> tuple[Record, ...]:

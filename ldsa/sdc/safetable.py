@@ -86,7 +86,9 @@ class SafeTable:
     total_row: int | None
     total_column: str | None
     record: Record
-    _token: object = dataclasses.field(repr=False, compare=False, default=None)
+    # Not an __init__ argument, so neither SafeTable(...) nor dataclasses.replace() can set
+    # it: only _issue() does.
+    _token: object = dataclasses.field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         if self._token is not _TOKEN:
@@ -182,7 +184,7 @@ class SafeTable:
         names = list(self.columns) if columns is None else list(columns)
         cols = [self.column_index(name) for name in names]
         keep = list(range(self.n_rows)) if rows is None else list(rows)
-        return SafeTable(
+        return _issue(
             output_id=output_id,
             columns=tuple(names),
             kinds=tuple(self.kinds[c] for c in cols),
@@ -192,7 +194,6 @@ class SafeTable:
             total_row=keep.index(self.total_row) if self.total_row in keep else None,
             total_column=self.total_column if self.total_column in names else None,
             record=subset_record(self.record, uid=output_id, rows=keep, columns=cols),
-            _token=_TOKEN,
         )
 
     def to_csv_text(self) -> str:
@@ -217,6 +218,15 @@ def format_cell(value: Value, status: CellStatus, decimals: int) -> str:
     return str(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def _issue(**fields: object) -> SafeTable:
+    """Make a SafeTable without calling ``__init__`` (which refuses everyone), then stamp it."""
+    table = object.__new__(SafeTable)
+    for name, value in fields.items():
+        object.__setattr__(table, name, value)
+    object.__setattr__(table, "_token", _TOKEN)
+    return table
+
+
 def issue_table(
     *,
     output_id: str,
@@ -237,7 +247,7 @@ def issue_table(
         tuple(None if s.suppressed else v for v, s in zip(row, srow, strict=True))
         for row, srow in zip(values, statuses, strict=True)
     )
-    return SafeTable(
+    return _issue(
         output_id=output_id,
         columns=tuple(columns),
         kinds=tuple(kinds),
@@ -247,7 +257,6 @@ def issue_table(
         total_row=total_row,
         total_column=total_column,
         record=record,
-        _token=_TOKEN,
     )
 
 

@@ -130,7 +130,8 @@ def test_unknown_policy_refused(small_store: Path) -> None:
         ("2020-13-01", "2021-01-01", "not an ISO date"),
         ("2019-01-01", "2021-01-01", "must lie within"),
         ("2021-01-01", "2020-06-01", "must lie within"),
-        ("2021-01-01", "2021-01-03", "shorter than a week"),
+        ("2021-01-01", "2021-01-03", "holds no whole week"),
+        ("2020-03-04", "2020-03-10", "holds no whole week"),
     ],
 )
 def test_bad_periods_refused(start: str, end: str, problem: str) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
-from ldsa.run.job import JobSpec, JobStatus, publish, run_job
+from ldsa.run.job import JobSpec, JobStatus, run_job
 from ldsa.run.templates import discover
 
 
@@ -67,9 +68,10 @@ def test_publish_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(os, "replace", die)
     with pytest.raises(KeyboardInterrupt):
-        publish(target, "<html>half</html>")
+        write_atomic(target, "<html>half</html>")
     assert not target.exists()
+    assert list(target.parent.iterdir()) == []  # no partial file left behind either
     monkeypatch.undo()
-    digest = publish(target, "<html>whole</html>")
+    digest = write_atomic(target, "<html>whole</html>")
     assert target.read_text() == "<html>whole</html>"
     assert len(digest) == 64

@@ -129,3 +129,47 @@ def test_errors(default_policy: Policy) -> None:
         plan_linked_counts(
             moved, count_column="cases_count", period_column="period_start", policy=default_policy
         )
+
+
+def test_plan_json_round_trip(default_policy: Policy) -> None:
+    """A plan written as JSON and read back gives byte-identical released tables."""
+    plan = plan_linked_counts(
+        _frame(COUNTS),
+        count_column="cases_count",
+        period_column="period_start",
+        policy=default_policy,
+        cumulative=True,
+    )
+    again = type(plan).from_json(plan.to_json(), default_policy)
+    assert again.to_json() == plan.to_json()
+    for la in COUNTS:
+        first = plan.table(la, output_id=f"{la}/o/c")
+        second = again.table(la, output_id=f"{la}/o/c")
+        assert first.to_csv_text() == second.to_csv_text()
+        assert first.record == second.record
+
+
+def test_plan_json_refuses_malformed_keys(default_policy: Policy) -> None:
+    """Serialising a plan whose keys are not (level, code, period, measure) fails loudly."""
+    plan = plan_linked_counts(
+        _frame(COUNTS),
+        count_column="cases_count",
+        period_column="period_start",
+        policy=default_policy,
+    )
+    broken = type(plan)(**{**plan.__dict__, "released": {("la", "A1"): 3}})
+    with pytest.raises(TypeError, match="malformed key"):
+        broken.to_json()
+
+
+def test_part_for_unknown_authority_refused(default_policy: Policy) -> None:
+    """Asking for an authority the plan does not hold is a clear parameter error."""
+    plan = plan_linked_counts(
+        _frame(COUNTS),
+        count_column="cases_count",
+        period_column="period_start",
+        policy=default_policy,
+    )
+    assert plan.for_authority("A2").region_of == {"A2": "RA"}
+    with pytest.raises(InvalidParameterError, match="unknown LA code"):
+        plan.for_authority("Z9")
