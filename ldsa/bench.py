@@ -81,17 +81,19 @@ def _run_phase(phase: str, args: list[str]) -> dict[str, float]:
 
 def _run_batch(store_path: Path, reports: Path, authorities: int) -> dict[str, float]:
     from ldsa.data.store import Store
+    from ldsa.report.context import parse_period
+    from ldsa.report.plans import warm_plans
     from ldsa.run.batch import plan_batch, run_batch
     from ldsa.run.templates import discover
 
     store = Store(store_path)
     templates = list(discover().values())
     codes = store.geography.codes[:authorities]
-    plan = plan_batch(
-        store, templates, codes, ("2020-03-01", "2022-03-31"), reports, reports.parent / "work"
-    )
+    period = ("2020-03-01", "2022-03-31")
+    plan = plan_batch(store, templates, codes, period, reports, reports.parent / "work")
     workers = os.cpu_count() or 1
     started = time.perf_counter()
+    warm_plans(store, plan.loaded_policy, *parse_period(*period))
     results = run_batch(plan, workers=workers, progress=False)
     return {
         "reports": len(results),

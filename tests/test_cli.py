@@ -134,3 +134,18 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     assert again[codes[0]] == jobs[codes[0]]  # kept, not re-run
     assert again[codes[1]]["status"] == "ok"
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
+
+
+def test_check_uses_the_packs_policy(tmp_path: Path) -> None:
+    """``ldsa check`` judges a release by the policy in its checker pack unless told otherwise."""
+    reports = tmp_path / "reports"
+    (reports / "E06900001" / "tables").mkdir(parents=True)
+    (reports / "E06900001" / "tables" / "t.csv").write_text("band,cases_count\na,12\nb,40\n")
+    assert ldsa("check", str(reports), cwd=tmp_path).returncode == 0
+    (reports / "checker").mkdir()
+    (reports / "checker" / "policy.yaml").write_text(
+        (Path(__file__).parents[1] / "ldsa" / "policies" / "strict.yaml").read_text()
+    )
+    result = ldsa("check", str(reports), cwd=tmp_path)
+    assert result.returncode == ExitCode.DISCLOSURE
+    assert "t.csv" in result.stderr

@@ -120,7 +120,7 @@ def execute(
     Raises
     ------
     ExecutionError
-        When a cell fails, naming the cell (its execution count).
+        When a cell fails, naming the cell (its position in the executed notebook, from 1).
     """
     import papermill  # imported lazily: it is slow and only workers need it
 
@@ -141,7 +141,9 @@ def execute(
             **options,
         )
     except papermill.PapermillExecutionError as error:
-        cell = int(error.exec_count or error.cell_index)
+        # Position in the executed notebook, from 1 (execution counts run on across the
+        # jobs of a warm kernel, so they would not identify the cell).
+        cell = int(error.cell_index) + 1
         ename = str(error.ename)
         if ename in _ldsa_error_names():
             evalue = " ".join(str(error.evalue).split())[:MAX_ERROR_CHARS]

@@ -108,3 +108,65 @@ def _processes_in(folder: Path) -> list[int]:
         if cwd.startswith(str(folder)):
             found.append(int(entry.name))
     return found
+
+
+def _failing_template(folder: Path) -> Template:
+    """A template whose cell raises an error quoting a made-up 'value'."""
+    parameters = new_code_cell(
+        'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
+        'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
+        metadata={"tags": ["parameters"]},
+    )
+    boom = new_code_cell('raise ValueError("row 17 has age 103")')
+    notebook = new_notebook(cells=[new_markdown_cell("# Boom"), parameters, boom])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / "boom.ipynb")
+    return Template("boom", folder / "boom.ipynb")
+
+
+@pytest.mark.kernel
+def test_foreign_error_text_stays_in_work_folder(small_store: Path, tmp_path: Path) -> None:
+    """Another library's error message (which may quote data) is not copied into the manifest."""
+    store = Store(small_store)
+    template = _failing_template(tmp_path / "notebooks")
+    plan = plan_batch(
+        store, [template], store.geography.codes[:1], PERIOD, tmp_path / "r", tmp_path / "w"
+    )
+    (result,) = run_batch(plan, workers=1, progress=False)
+    assert result.status is JobStatus.FAILED
+    assert result.error is not None
+    assert result.error.startswith("cell 4: ValueError: message withheld")
+    assert "103" not in (tmp_path / "r" / "manifest.json").read_text()
+
+
+def test_run_start_clears_run_wide_outputs(tmp_path: Path) -> None:
+    """The previous index, checker pack and killed writers' files go before a run starts."""
+    reports = tmp_path / "reports"
+    (reports / "checker").mkdir(parents=True)
+    (reports / "checker" / "results.json").write_text("{}")
+    (reports / "index.html").write_text("old")
+    (reports / "E06900001").mkdir()
+    (reports / "E06900001" / ".overview.html.partial-123").write_text("half")
+    (reports / "E06900001" / "overview.html").write_text("whole")
+    batch._clear_run_outputs(reports)
+    assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")) == [
+        "E06900001",
+        "E06900001/overview.html",
+    ]
+
+
+@pytest.mark.kernel
+def test_partial_run_keeps_earlier_reports_listed(small_store: Path, tmp_path: Path) -> None:
+    """A run for one authority keeps the other, still valid, reports in manifest and index."""
+    store = Store(small_store)
+    probe = _leak_probe(tmp_path / "notebooks")
+    codes = store.geography.codes[:2]
+    reports, work = tmp_path / "reports", tmp_path / "work"
+    run_batch(plan_batch(store, [probe], codes, PERIOD, reports, work), workers=1, progress=False)
+    again = plan_batch(store, [probe], codes[:1], PERIOD, reports, work)
+    results = run_batch(again, workers=1, progress=False)
+    assert [r.la_code for r in results] == list(codes)
+    listed = json.loads((reports / "manifest.json").read_text())["jobs"]
+    assert [job["la_code"] for job in listed] == list(codes)
