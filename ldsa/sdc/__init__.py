@@ -97,12 +97,15 @@ Conventions the scanner relies on (render functions follow them)
 Security properties
 -------------------
 - A SafeTable is only built through the ``release_*`` functions and
-  :meth:`LinkedPlan.table` (a private token, checked at construction without ``assert``;
-  ``safetable.issue_table`` is internal to this package); it is frozen and holds released
-  values only: suppressed cells hold ``None``, never the raw value.
-- Under a rounding policy every released count is rounded (half up, integer arithmetic),
-  totals are recomputed from the rounded cells, and a total that rounds into the unsafe
-  range is itself suppressed.
+  :meth:`LinkedPlan.table` (its ``__init__`` always raises, so neither ``SafeTable(...)``
+  nor ``dataclasses.replace`` can make one; ``safetable.issue_table`` is internal to this
+  package); it is frozen and holds released values only: suppressed cells hold ``None``,
+  never the raw value. This stops accidents, not deliberate misuse: Python cannot.
+- Under a rounding policy every released count is rounded (half up, integer arithmetic);
+  within a table totals are recomputed from the rounded cells, while the batch-wide
+  comparators (region, England, running totals) are rounded from their own raw values to
+  avoid the bias of summing hundreds of rounded cells. A total that rounds into the
+  unsafe range is itself suppressed.
 - Secondary suppression guarantees that no suppressed cell is the only unknown in any
   published sum (rows, columns, totals; LA/region/England; weekly/cumulative). Within a
   table an exact audit also makes sure that no combination of the published sums pins a

@@ -16,9 +16,6 @@ from ldsa.sdc.records import OutputKind, Record, Rule, make_record, subset_recor
 
 Value = str | int | float | None
 
-# Only ldsa.sdc holds this token; SafeTable refuses to be built without it.
-_TOKEN = object()
-
 #: Marker of a cell suppressed for disclosure (the GSS convention, "confidential").
 MARKER_DISCLOSURE = "[c]"
 #: Marker of a value not shown because it is unreliable (too few events).
@@ -86,16 +83,14 @@ class SafeTable:
     total_row: int | None
     total_column: str | None
     record: Record
-    # Not an __init__ argument, so neither SafeTable(...) nor dataclasses.replace() can set
-    # it: only _issue() does.
-    _token: object = dataclasses.field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
-        if self._token is not _TOKEN:
-            raise DisclosureError(
-                "SafeTable: only the disclosure layer can create one. "
-                "How to fix: call an ldsa.sdc.release_* function on the raw values."
-            )
+        # Every SafeTable is made by _issue(), which never calls __init__: so SafeTable(...)
+        # and dataclasses.replace() (which calls __init__) are always refused.
+        raise DisclosureError(
+            "SafeTable: only the disclosure layer can create one. "
+            "How to fix: call an ldsa.sdc.release_* function on the raw values."
+        )
 
     @property
     def n_rows(self) -> int:
@@ -219,11 +214,10 @@ def format_cell(value: Value, status: CellStatus, decimals: int) -> str:
 
 
 def _issue(**fields: object) -> SafeTable:
-    """Make a SafeTable without calling ``__init__`` (which refuses everyone), then stamp it."""
+    """Make a SafeTable without calling ``__init__``, which refuses everyone."""
     table = object.__new__(SafeTable)
     for name, value in fields.items():
         object.__setattr__(table, name, value)
-    object.__setattr__(table, "_token", _TOKEN)
     return table
 
 

@@ -24,26 +24,33 @@ from ldsa.run.templates import Template, discover
 PERIOD = ("2020-03-01", "2022-03-31")
 
 
-def _leak_probe(folder: Path) -> Template:
-    """A template that fails if a name defined by an earlier job is still visible."""
+def _template(folder: Path, name: str, code: str) -> Template:
+    """A one-cell template (after the title and the parameters) written into ``folder``."""
     parameters = new_code_cell(
         'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
         'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
         metadata={"tags": ["parameters"]},
     )
-    probe = new_code_cell(
+    cells = [new_markdown_cell(f"# {name.title()}"), parameters, new_code_cell(code)]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+    return Template(name, folder / f"{name}.ipynb")
+
+
+def _leak_probe(folder: Path) -> Template:
+    """A template that fails if a name defined by an earlier job is still visible."""
+    return _template(
+        folder,
+        "probe",
         'if "previous_la_code" in dir():\n    raise RuntimeError("state leaked")\n'
         "previous_la_code = la_code\n"
         "from pathlib import Path\n"
         "from ldsa.report.release import Release\n"
-        'Release(la_code, "probe", Path(release_dir)).finish()'
+        'Release(la_code, "probe", Path(release_dir)).finish()',
     )
-    notebook = new_notebook(cells=[new_markdown_cell("# Probe"), parameters, probe])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    notebook.metadata["language_info"] = {"name": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / "probe.ipynb")
-    return Template("probe", folder / "probe.ipynb")
 
 
 def test_bad_codes_refused_before_any_worker(
@@ -112,18 +119,7 @@ def _processes_in(folder: Path) -> list[int]:
 
 def _failing_template(folder: Path) -> Template:
     """A template whose cell raises an error quoting a made-up 'value'."""
-    parameters = new_code_cell(
-        'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
-        'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
-        metadata={"tags": ["parameters"]},
-    )
-    boom = new_code_cell('raise ValueError("row 17 has age 103")')
-    notebook = new_notebook(cells=[new_markdown_cell("# Boom"), parameters, boom])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    notebook.metadata["language_info"] = {"name": "python"}
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / "boom.ipynb")
-    return Template("boom", folder / "boom.ipynb")
+    return _template(folder, "boom", 'raise ValueError("row 17 has age 103")')
 
 
 @pytest.mark.kernel

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ldsa.errors import InvalidParameterError
-from ldsa.sdc import Policy, Rule, plan_linked_counts
+from ldsa.sdc import LinkedPlan, Policy, Rule, plan_linked_counts
 
 WEEKS = ["2020-03-02", "2020-03-09", "2020-03-16"]
 
@@ -133,13 +133,7 @@ def test_errors(default_policy: Policy) -> None:
 
 def test_plan_json_round_trip(default_policy: Policy) -> None:
     """A plan written as JSON and read back gives byte-identical released tables."""
-    plan = plan_linked_counts(
-        _frame(COUNTS),
-        count_column="cases_count",
-        period_column="period_start",
-        policy=default_policy,
-        cumulative=True,
-    )
+    plan = _plan(default_policy, cumulative=True)
     again = type(plan).from_json(plan.to_json(), default_policy)
     assert again.to_json() == plan.to_json()
     for la in COUNTS:
@@ -151,12 +145,7 @@ def test_plan_json_round_trip(default_policy: Policy) -> None:
 
 def test_plan_json_refuses_malformed_keys(default_policy: Policy) -> None:
     """Serialising a plan whose keys are not (level, code, period, measure) fails loudly."""
-    plan = plan_linked_counts(
-        _frame(COUNTS),
-        count_column="cases_count",
-        period_column="period_start",
-        policy=default_policy,
-    )
+    plan = _plan(default_policy)
     broken = type(plan)(**{**plan.__dict__, "released": {("la", "A1"): 3}})
     with pytest.raises(TypeError, match="malformed key"):
         broken.to_json()
@@ -164,12 +153,18 @@ def test_plan_json_refuses_malformed_keys(default_policy: Policy) -> None:
 
 def test_part_for_unknown_authority_refused(default_policy: Policy) -> None:
     """Asking for an authority the plan does not hold is a clear parameter error."""
-    plan = plan_linked_counts(
-        _frame(COUNTS),
-        count_column="cases_count",
-        period_column="period_start",
-        policy=default_policy,
-    )
+    plan = _plan(default_policy)
     assert plan.for_authority("A2").region_of == {"A2": "RA"}
     with pytest.raises(InvalidParameterError, match="unknown LA code"):
         plan.for_authority("Z9")
+
+
+def _plan(policy: Policy, cumulative: bool = False) -> LinkedPlan:
+    """The plan of the module's example counts."""
+    return plan_linked_counts(
+        _frame(COUNTS),
+        count_column="cases_count",
+        period_column="period_start",
+        policy=policy,
+        cumulative=cumulative,
+    )
