@@ -120,7 +120,10 @@ def render_html_table(
     for column, kind in zip(safe.columns, safe.kinds, strict=True):
         role = ' data-role="total"' if column == safe.total_column else ""
         label = html.escape(names.get(column, column))
-        out.append(f'<th scope="col" data-kind="{kind.value}"{role}>{label}</th>')
+        name = html.escape(column)
+        out.append(
+            f'<th scope="col" data-kind="{kind.value}" data-column="{name}"{role}>{label}</th>'
+        )
     out.append("</tr></thead><tbody>")
     for row in range(safe.n_rows):
         role = ' data-role="total"' if row == safe.total_row else ""

@@ -29,6 +29,7 @@ class FindingRule(enum.Enum):
     RECOVERABLE = "recoverable-from-total"  # the only suppressed cell of a published sum
     NOT_ROUNDED = "not-rounded"  # a count off the rounding grid under a rounding policy
     UNMARKED = "unmarked-count"  # a count cell neither a whole number nor a marker
+    DERIVED = "derived-from-suppressed"  # a statistic shown beside its suppressed count
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -57,6 +58,8 @@ class _Grid:
     count_columns: set[int]
     total_rows: set[int]
     total_column: int | None
+    #: Column identifiers (CSV header names; HTML ``data-column``), for derived statistics.
+    ids: list[str] = dataclasses.field(default_factory=list)
 
 
 def scan_outputs(reports_dir: str | os.PathLike[str], policy: Policy) -> list[Finding]:
@@ -82,7 +85,10 @@ def scan_outputs(reports_dir: str | os.PathLike[str], policy: Policy) -> list[Fi
     ending in ``count``. Totals: a row whose first cell is ``Total`` (or HTML
     ``data-role="total"``), a column named ``total``/``total_count`` (or
     ``data-role="total"``). A suppressed cell is recoverable when it is the only marker
-    among the cells of a row or column whose published total is a number.
+    among the cells of a row or column whose published total is a number. A statistic
+    derives from the count whose column name starts with the same word (``la_rate`` and
+    ``la_lower`` from ``la_count`` or ``la_cases_count``; HTML names come from
+    ``data-column``): it must be withheld wherever that count is ``[c]``.
 
     References
     ----------
@@ -110,7 +116,7 @@ def _csv_grid(path: Path) -> _Grid:
     counts = {i for i, h in enumerate(header) if _is_count_header(h)}
     total_column = next((i for i, h in enumerate(header) if _is_total_header(h)), None)
     total_rows = {i for i, row in enumerate(rows) if row and row[0].strip().lower() == "total"}
-    return _Grid(path.stem, header, rows, counts, total_rows, total_column)
+    return _Grid(path.stem, header, rows, counts, total_rows, total_column, list(header))
 
 
 def _is_count_header(text: str) -> bool:
@@ -160,7 +166,33 @@ def _check_grid(file: str, grid: _Grid, policy: Policy) -> list[Finding]:
         hidden = [cell for cell in cells if cell in parsed and parsed[cell] is None]
         if len(hidden) == 1:
             found.append(Finding(file, grid.name, where(*hidden[0]), FindingRule.RECOVERABLE))
+    for r, c in _derived_from_suppressed(grid):
+        found.append(Finding(file, grid.name, where(r, c), FindingRule.DERIVED))
     return sorted(set(found))
+
+
+def _derived_from_suppressed(grid: _Grid) -> list[tuple[int, int]]:
+    """Statistic cells shown although the count they derive from is ``[c]``."""
+
+    def word(column: int) -> str:
+        name = grid.ids[column] if column < len(grid.ids) else ""
+        return name.strip().lower().split("_", 1)[0]
+
+    counts_by_word: dict[str, list[int]] = {}
+    for c in grid.count_columns:
+        counts_by_word.setdefault(word(c), []).append(c)
+    statistics = [
+        (c, counts_by_word[word(c)])
+        for c in range(len(grid.ids))
+        if c not in grid.count_columns and "_" in grid.ids[c] and word(c) in counts_by_word
+    ]
+    cells = []
+    for r, row in enumerate(grid.rows):
+        for c, sources in statistics:
+            hidden = any(s < len(row) and row[s].strip() == _MARKERS[0] for s in sources)
+            if hidden and c < len(row) and row[c].strip() not in _MARKERS:
+                cells.append((r, c))
+    return cells
 
 
 class _TableParser(HTMLParser):
@@ -240,7 +272,8 @@ class _TableParser(HTMLParser):
             if self._row_attrs[i].get("data-role") == "total"
             or (rows[n] and rows[n][0].strip().lower() == "total")
         }
-        return _Grid(str(name), header, rows, counts, total_rows, total_column)
+        ids = [str(attrs.get("data-column") or "") for _, attrs in header_cells]
+        return _Grid(str(name), header, rows, counts, total_rows, total_column, ids)
 
 
 def _html_grids(text: str) -> list[_Grid]:

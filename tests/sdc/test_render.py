@@ -94,7 +94,7 @@ def test_html_table(table: SafeTable) -> None:
     text = render_html_table(table, caption="Weekly <cases>", headers={"week": "Week"})
     assert text.startswith('<table class="ldsa-safe" data-output-id="E1/t/weekly">')
     assert "<caption>Weekly &lt;cases&gt;</caption>" in text
-    assert '<th scope="col" data-kind="label">Week</th>' in text
+    assert '<th scope="col" data-kind="label" data-column="week">Week</th>' in text
     assert '<td data-kind="count" data-status="suppressed_disclosure"' in text
     assert '<tr data-role="total">' in text
     assert render_html_table(table).count("<caption>") == 0

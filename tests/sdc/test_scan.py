@@ -152,3 +152,29 @@ def test_empty_csv(tmp_path: Path, default_policy: Policy) -> None:
     """An empty CSV has no findings."""
     _write(tmp_path, "E1/tables/empty.csv", "")
     assert scan_outputs(tmp_path, default_policy) == []
+
+
+def test_planted_derived_statistics(tmp_path: Path, default_policy: Policy) -> None:
+    """A rate or limit shown beside its suppressed count is found, in CSV and in HTML."""
+    _write(
+        tmp_path,
+        "E1/tables/headline.csv",
+        "measure,la_count,region_count,la_rate,la_lower,region_rate\n"
+        "cases,[c],90,12.5,[c],3.3\n"
+        "deaths,40,[c],21.7,15.1,[c]\n",
+    )
+    html = (
+        '<table data-output-id="E1/w"><thead><tr>'
+        '<th data-kind="label" data-column="week_start">Week</th>'
+        '<th data-kind="count" data-column="la_cases_count">Cases</th>'
+        '<th data-kind="statistic" data-column="la_rate">Rate</th></tr></thead><tbody>'
+        '<tr><td>w1</td><td data-kind="count">[c]</td><td>2.0</td></tr>'
+        '<tr><td>w2</td><td data-kind="count">[c]</td><td>[c]</td></tr></tbody></table>'
+    )
+    _write(tmp_path, "E1/overview.html", html)
+    found = [(f.table, f.cell, f.rule) for f in scan_outputs(tmp_path, default_policy)]
+    d = FindingRule.DERIVED
+    assert found == [
+        ("E1/w", "row 1, column Rate", d),
+        ("headline", "row 1, column la_rate", d),
+    ]
