@@ -113,10 +113,24 @@ def population_pyramid(table: sdc.SafeTable, title: str) -> FigureOutput:
     return finish(figure, alt, caption)
 
 
-def weekly_rates(
+def _describe_line(name: str, weeks: pd.DatetimeIndex, rates: np.ndarray, measure: str) -> str:
+    """One clause of alt text: a weekly line's peak, or where a cumulative line ends.
+
+    Only released points count; when some are withheld the clause says so, since the
+    withheld weeks may be higher.
+    """
+    shown = "" if not np.isnan(rates).any() else " (of the weeks shown)"
+    if measure.startswith("cumulative"):
+        last = int(np.flatnonzero(~np.isnan(rates))[-1])
+        return f"{name} reached {rates[last]:,.1f} by the week of {weeks[last]:%d %B %Y}{shown}"
+    peak = int(np.nanargmax(rates))
+    return f"{name} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:,.1f}{shown}"
+
+
+def rate_lines(
     table: sdc.SafeTable, names: dict[str, str], measure: str, title: str
 ) -> FigureOutput:
-    """Draw weekly rates per 100,000 for the authority, its region and England.
+    """Draw weekly or cumulative rates per 100,000 for the authority, its region and England.
 
     Parameters
     ----------
@@ -126,7 +140,8 @@ def weekly_rates(
     names
         Display name of ``la``, ``region`` and ``england``.
     measure
-        What is counted, for the axis label and alt text ("cases", "deaths").
+        What is plotted, for the axis label and alt text ("weekly cases", "cumulative
+        deaths").
     title
         The figure's title.
     """
@@ -147,18 +162,15 @@ def weekly_rates(
             markersize=2,
         )
         if not np.isnan(rates).all():
-            peak = int(np.nanargmax(rates))
-            peaks.append(
-                f"{names[area]} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:,.1f}"
-            )
+            peaks.append(_describe_line(names[area], weeks, rates, measure))
         if series.note:
             notes.append(f"{names[area]}: {series.note.removeprefix('Gaps in the line: ')}")
-    axes.set_ylabel(f"Weekly {measure} per 100,000")
+    axes.set_ylabel(f"{measure.capitalize()} per 100,000")
     axes.set_title(title)
     axes.legend(frameon=False)
     figure.autofmt_xdate()
-    alt = f"Line chart of weekly {measure} per 100,000 people. " + "; ".join(peaks) + "."
-    caption = f"{title}: weekly {measure} per 100,000 people, by week starting Monday."
+    alt = f"Line chart of {measure} per 100,000 people. " + "; ".join(peaks) + "."
+    caption = f"{title}: {measure} per 100,000 people, by week starting Monday."
     if notes:
         caption += " Gaps in the lines: " + " ".join(notes)
     return finish(figure, alt, caption)

@@ -94,16 +94,26 @@ class Overview:
 
     def weekly_rates(self, measure: str) -> sdc.SafeTable:
         """Weekly counts and rates per 100,000 for the authority, its region and England."""
-        return self._weekly_rates[measure]
+        return self._rates[("weekly", measure)]
+
+    def cumulative_rates(self, measure: str) -> sdc.SafeTable:
+        """Running totals since the period began and cumulative rates per 100,000."""
+        return self._rates[("cumulative", measure)]
 
     @functools.cached_property
-    def _weekly_rates(self) -> dict[str, sdc.SafeTable]:
-        return {measure: self._release_weekly_rates(measure) for measure in MEASURES}
+    def _rates(self) -> dict[tuple[str, str], sdc.SafeTable]:
+        return {
+            (kind, measure): self._release_rates(kind, measure)
+            for kind in ("weekly", "cumulative")
+            for measure in MEASURES
+        }
 
-    def _release_weekly_rates(self, measure: str) -> sdc.SafeTable:
+    def _release_rates(self, kind: str, measure: str) -> sdc.SafeTable:
         counts = self.weekly[measure]
         released = counts.released_frame()
-        column = count_column(measure)
+        column = (
+            count_column(measure) if kind == "weekly" else f"cumulative_{count_column(measure)}"
+        )
         rates = pd.DataFrame(
             {
                 f"{level}_rate": released[f"{level}_{column}"].astype("Float64").fillna(0)
@@ -114,15 +124,15 @@ class Overview:
         )
         return sdc.release_rates(
             counts.select(
-                output_id=self._uid(f"weekly_{measure}_view"),
+                output_id=self._uid(f"{kind}_{measure}_view"),
                 columns=[PERIOD_COLUMN, *(f"{level}_{column}" for level in LEVELS)],
             ),
             rates,
             {f"{level}_rate": f"{level}_{column}" for level in LEVELS},
             policy=self.policy,
-            output_id=self._uid(f"weekly_{measure}"),
+            output_id=self._uid(f"{kind}_{measure}"),
             decimals=1,
-            description=f"{MEASURES[measure][3]}: weekly counts and rates per 100,000",
+            description=f"{MEASURES[measure][3]}: {kind} counts and rates per 100,000",
         )
 
     @functools.cached_property
@@ -237,7 +247,15 @@ class Overview:
         table = self.weekly_rates(measure)
         self.release.csv(f"weekly_{measure}", table)
         noun = "cases" if measure == "cases" else "deaths"
-        return figures.weekly_rates(table, self.names(), noun, MEASURES[measure][3])
+        return figures.rate_lines(table, self.names(), f"weekly {noun}", MEASURES[measure][3])
+
+    def cumulative_figure(self, measure: str) -> FigureOutput:
+        """Cumulative rates per 100,000 since the period began: authority, region, England."""
+        table = self.cumulative_rates(measure)
+        self.release.csv(f"cumulative_{measure}", table)
+        noun = "cases" if measure == "cases" else "deaths"
+        title = f"{MEASURES[measure][3]}, running total"
+        return figures.rate_lines(table, self.names(), f"cumulative {noun}", title)
 
     def messages(self) -> text.Messages:
         """Key messages in plain English, from the released headline figures."""

@@ -61,9 +61,17 @@ def test_weekly_series_holds_whole_weeks(overview: Overview) -> None:
     assert weeks.max() + pd.Timedelta(days=6) <= pd.Timestamp("2022-03-31")
 
 
-def test_figures_have_alt_text(overview: Overview) -> None:
+def test_drawnhave_alt_text(overview: Overview) -> None:
     """Every figure is an inline PNG with alt text naming what it shows."""
-    for figure in (overview.pyramid(), overview.weekly_figure("cases")):
+    drawn = (
+        overview.pyramid(),
+        overview.weekly_figure("cases"),
+        overview.cumulative_figure("deaths"),
+    )
+    assert "peaked in the week of" in drawn[1].alt
+    assert "reached" in drawn[2].alt
+    assert "65 and over make up" in drawn[0].alt
+    for figure in drawn:
         assert figure.png.startswith(b"\x89PNG")
         assert figure.alt
         html = figure._repr_html_()
@@ -85,7 +93,7 @@ def test_presentation_refuses_raw_frames(overview: Overview) -> None:
     with pytest.raises(DisclosureError):
         ReleasedTable(raw, "caption", {})  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
-        figures.weekly_rates(raw, overview.names(), "cases", "title")  # type: ignore[arg-type]
+        figures.rate_lines(raw, overview.names(), "weekly cases", "title")  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
         key_messages(raw, overview.names())  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
