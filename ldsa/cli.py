@@ -209,7 +209,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
     templates = select(discover(args.notebooks), args.templates)
     store_path = args.store
     if store_path is None:
-        print("preparing the dummy store (reused on later runs)...", file=sys.stderr)
+        print("using the dummy store (built on first use, then reused)...", file=sys.stderr)
     store = Store(_store(store_path, args.seed, args.scale))
     period = (args.period_start, args.period_end)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ldsa import sdc
@@ -79,6 +80,11 @@ class Overview:
         wanted = max((y for y in years if y <= self.context.population_year), default=years[0])
         return frame[frame["year"] == wanted].reset_index(drop=True)
 
+    def _per_100k(self, counts: pd.Series, level: str) -> pd.Series:
+        """Rates per 100,000 of released counts; withheld counts give values that
+        ``release_rates`` withholds in turn, so filling them with 0 shows nothing."""
+        return pd.Series(_filled(counts) / self.populations[level] * PER)
+
     @functools.cached_property
     def weekly(self) -> dict[str, sdc.SafeTable]:
         """Released weekly and running-total counts (LA, region, England) per measure."""
@@ -116,9 +122,7 @@ class Overview:
         )
         rates = pd.DataFrame(
             {
-                f"{level}_rate": released[f"{level}_{column}"].astype("Float64").fillna(0)
-                / self.populations[level]
-                * PER
+                f"{level}_rate": self._per_100k(released[f"{level}_{column}"], level)
                 for level in LEVELS
             }
         )
@@ -157,7 +161,7 @@ class Overview:
         )
         released = counts.released_frame()
         la = crude_rate(
-            released["la_count"].astype("Float64").fillna(0).to_numpy(dtype=float),
+            _filled(released["la_count"]),
             [self.populations["la"]] * len(released),
             multiplier=PER,
         )
@@ -167,9 +171,7 @@ class Overview:
                 "la_lower": la["lower"],
                 "la_upper": la["upper"],
                 **{
-                    f"{level}_rate": released[f"{level}_count"].astype("Float64").fillna(0)
-                    / self.populations[level]
-                    * PER
+                    f"{level}_rate": self._per_100k(released[f"{level}_count"], level)
                     for level in ("region", "england")
                 },
             }
@@ -264,3 +266,8 @@ class Overview:
     def downloads(self) -> text.Messages:
         """The disclosure note and download list; writes the released files for the batch."""
         return self.release.finish()
+
+
+def _filled(counts: pd.Series) -> np.ndarray:
+    """Released counts as floats, withheld (NA) ones as 0 (their statistics are withheld)."""
+    return np.asarray(counts.astype("Float64").fillna(0).to_numpy(dtype=float))
