@@ -119,7 +119,8 @@ def _processes_in(folder: Path) -> list[int]:
 
 def _failing_template(folder: Path) -> Template:
     """A template whose cell raises an error quoting a made-up 'value'."""
-    return _template(folder, "boom", 'raise ValueError("row 17 has age 103")')
+    # Letters no hash, path or number in a manifest can contain.
+    return _template(folder, "boom", 'raise ValueError("patient qwxyz-zyxwq")')
 
 
 @pytest.mark.kernel
@@ -134,7 +135,7 @@ def test_foreign_error_text_stays_in_work_folder(small_store: Path, tmp_path: Pa
     assert result.status is JobStatus.FAILED
     assert result.error is not None
     assert result.error.startswith("cell 4: ValueError: message withheld")
-    assert "103" not in (tmp_path / "r" / "manifest.json").read_text()
+    assert "qwxyz" not in (tmp_path / "r" / "manifest.json").read_text()
 
 
 def test_run_start_clears_run_wide_outputs(tmp_path: Path) -> None:
