@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ldsa.run.dummy_store import DEFAULT_SEED
+from ldsa.data.dummy import DEFAULT_SEED
 
 
 def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:

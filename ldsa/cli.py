@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _seed_scale(parser: argparse.ArgumentParser, help_suffix: str = "") -> None:
-    from ldsa.run.dummy_store import DEFAULT_SCALE, DEFAULT_SEED
+    from ldsa.data.dummy import DEFAULT_SCALE, DEFAULT_SEED
 
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed" + help_suffix)
     parser.add_argument(
@@ -172,7 +172,8 @@ def _prepare(args: argparse.Namespace) -> ExitCode:
 
 def _store(path: Path | None, seed: int | None = None, scale: float | None = None) -> Path:
     """The store given, else the dummy store (built on first use)."""
-    from ldsa.run.dummy_store import DEFAULT_SCALE, DEFAULT_SEED, ensure_dummy_store
+    from ldsa.data.dummy import DEFAULT_SCALE, DEFAULT_SEED
+    from ldsa.run.dummy_store import ensure_dummy_store
 
     if path is not None:
         return path
@@ -202,7 +203,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
     from ldsa.report.context import parse_period
     from ldsa.report.plans import warm_plans
     from ldsa.run.batch import plan_batch, run_batch
-    from ldsa.run.release import finish_release
+    from ldsa.run.checker_pack import finish_release
     from ldsa.run.site import build_index
     from ldsa.run.templates import discover, select
 

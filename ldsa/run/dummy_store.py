@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ldsa.config import cache_dir, code_fingerprint
+from ldsa.data.dummy import DEFAULT_SCALE, DEFAULT_SEED
 from ldsa.data.schemas import SCHEMA_VERSION
 from ldsa.data.store import MANIFEST, Store
-
-DEFAULT_SEED = 20200301
-DEFAULT_SCALE = 0.1
 
 
 def dummy_dir(seed: int = DEFAULT_SEED, scale: float = DEFAULT_SCALE) -> Path:
