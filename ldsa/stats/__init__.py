@@ -1,4 +1,4 @@
-"""Public-health statistics: intervals, rates, standardisation, funnels, models.
+"""Public-health statistics: intervals, rates, standardisation, funnels, inequality, models.
 
 Pure functions: arrays or DataFrames in, tidy DataFrames (or frozen result records holding
 them) out, vectorised over every authority and week. Each rate, ratio or proportion comes
@@ -11,17 +11,29 @@ from ldsa.stats.compare import Comparison, compare_with_benchmark
 from ldsa.stats.excess import ExcessDeaths, excess_deaths, five_year_average
 from ldsa.stats.funnel import (
     Adjustment,
+    FunnelMethod,
     FunnelResult,
     Overdispersion,
     Position,
+    Significance,
     classify_funnel,
     funnel,
     funnel_limits,
     overdispersion_test,
 )
+from ldsa.stats.inequality import slope_index
 from ldsa.stats.intervals import byar_interval, exact_poisson_interval, wilson_interval
+from ldsa.stats.life_expectancy import life_expectancy
+from ldsa.stats.means import sample_mean
 from ldsa.stats.models import ModelResult, fit_glm
 from ldsa.stats.neighbours import Neighbours, statistical_neighbours
+from ldsa.stats.nonindependent import dsr_nonindependent
+from ldsa.stats.phe_funnel import (
+    assign_funnel_significance,
+    calculate_funnel_limits,
+    calculate_funnel_points,
+)
+from ldsa.stats.quantiles import assign_quantiles
 from ldsa.stats.rates import crude_rate, proportion
 from ldsa.stats.standardise import dsr, esp2013, indirectly_standardised_rate, isr
 from ldsa.stats.survey import (
@@ -37,19 +49,26 @@ __all__ = [
     "Adjustment",
     "Comparison",
     "ExcessDeaths",
+    "FunnelMethod",
     "FunnelResult",
     "ModelResult",
     "Neighbours",
     "Overdispersion",
     "Position",
+    "Significance",
     "StatsInputError",
     "ascertainment_ratio",
+    "assign_funnel_significance",
+    "assign_quantiles",
     "byar_interval",
+    "calculate_funnel_limits",
+    "calculate_funnel_points",
     "classify_funnel",
     "compare_with_benchmark",
     "crude_rate",
     "design_based_positivity",
     "dsr",
+    "dsr_nonindependent",
     "esp2013",
     "exact_poisson_interval",
     "excess_deaths",
@@ -60,11 +79,14 @@ __all__ = [
     "growth_rate",
     "indirectly_standardised_rate",
     "isr",
+    "life_expectancy",
     "one_in_n",
     "one_in_n_text",
     "overdispersion_test",
     "proportion",
     "rolling_rate",
+    "sample_mean",
+    "slope_index",
     "statistical_neighbours",
     "survey_positivity",
     "wilson_interval",

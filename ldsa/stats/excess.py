@@ -1,4 +1,25 @@
-"""Excess deaths: the OHID quasi-Poisson baseline and the ONS 5-year-average cross-check."""
+"""Excess deaths: OHID's pooled quasi-Poisson baseline and the ONS 5-year-average check.
+
+Where ldsa differs from OHID's published method (Excess mortality in England and English
+regions, 2020-2022), and why:
+
+- Weeks run Monday to Sunday (the store's weeks, ``ldsa.calendar.week_start``), while
+  ONS registration weeks end on a Friday; totals over the pandemic period can differ by
+  a few days at each end.
+- Strata (area, sex, age, deprivation where the store has it) enter as main effects, the
+  trend is interacted with age only and the seasonal Fourier terms are shared: with one
+  authority's counts, fuller interactions would leave too few deaths per parameter.
+- Holidays: the number of bank holidays in the week and in the week before (registrations
+  catch up), indicators of the Easter weeks (Good Friday, Easter Monday) and of the weeks
+  holding 25 December and 1 January; the offset is log(population × working days / 5),
+  working days being Monday to Friday less bank holidays. OHID's exact holiday terms and
+  their coding are not reproduced.
+- Dispersion is floored at 1 (under-dispersion is not credible for deaths), and
+  prediction intervals are on the 2/3-power scale (Farrington et al.), suited to small
+  weekly counts; OHID's intervals may be computed differently.
+- Ethnic group (by which OHID also reports) is not available: the store has none.
+The ONS 5-year average (:func:`five_year_average`) is kept as a cross-check.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ldsa.calendar import BANK_HOLIDAYS, is_bank_holiday
+from ldsa.stats._excess_model import Baseline, aggregate, check_calendar, fit_baseline
 from ldsa.stats._validate import (
     ConfLevel,
     FloatArray,
@@ -25,19 +46,30 @@ from ldsa.stats._validate import (
     require_columns,
     z_value,
 )
-from ldsa.stats.models import fit_log_linear
 
 OHID_METHOD = "OHID quasi-Poisson GLM"
 FIVE_YEAR_METHOD = "5-year average"
+#: The first day of the pandemic period OHID reports (weeks starting on or after it).
+PANDEMIC_START = "2020-03-21"
+NO_ANALYSIS_WEEKS = "no analysis weeks"
 
 
 @dataclasses.dataclass(frozen=True)
 class ExcessDeaths:
-    """Excess deaths: one row per group and analysis week, and one per group in total."""
+    """Excess deaths: one row per group and analysis week, and one per group in total.
+
+    ``method_note`` says in plain English how the expected deaths were estimated;
+    ``n_parameters`` and ``n_baseline_rows`` describe the pooled model.
+    """
 
     weekly: pd.DataFrame
     total: pd.DataFrame
     baseline_years: tuple[int, int]
+    analysis_start: pd.Timestamp | None = None
+    dispersion: float = float("nan")
+    n_parameters: int = 0
+    n_baseline_rows: int = 0
+    method_note: str = ""
 
 
 def _weekly(
@@ -47,34 +79,11 @@ def _weekly(
     data = frame[[*keys, week, deaths, *extra]].copy()
     data[week] = as_dates(week, data[week])
     if data.duplicated([*keys, week]).any():
-        raise StatsInputError(f"{week}: duplicate weeks within a group; give one row per week.")
+        raise StatsInputError(
+            f"{week}: duplicate weeks within a group or stratum; give one row per week."
+        )
     nonnegative(deaths, data[deaths])
     return data.sort_values([*keys, week], kind="stable").reset_index(drop=True)
-
-
-def _holidays_in_week(starts: pd.Series) -> FloatArray:
-    """Number of bank holidays in the 7 days from each week's first day."""
-    last = max(BANK_HOLIDAYS)
-    beyond = int(np.count_nonzero(starts > pd.Timestamp(last)))
-    if beyond:
-        raise StatsInputError(
-            f"week: {beyond} week(s) start after {last}, beyond the bank-holiday calendar in "
-            "ldsa.calendar; extend BANK_HOLIDAYS or shorten the period."
-        )
-    days = [is_bank_holiday(starts + pd.Timedelta(days=offset)) for offset in range(7)]
-    return np.asarray(np.sum(days, axis=0), dtype=np.float64)
-
-
-def _design(weeks: pd.Series, origin: pd.Timestamp, harmonics: int) -> FloatArray:
-    years = (weeks - origin).dt.days.to_numpy(dtype=np.float64) / 365.25
-    day = weeks.dt.day_of_year.to_numpy(dtype=np.float64)
-    holidays = _holidays_in_week(weeks)
-    after = _holidays_in_week(weeks - pd.Timedelta(days=7))
-    columns = [np.ones_like(years), years, holidays, after]
-    for k in range(1, harmonics + 1):
-        angle = 2 * np.pi * k * day / 365.25
-        columns += [np.sin(angle), np.cos(angle)]
-    return np.column_stack(columns)
 
 
 def _power_limits(mean: FloatArray, variance: FloatArray, z: float) -> tuple[FloatArray, ...]:
@@ -84,71 +93,6 @@ def _power_limits(mean: FloatArray, variance: FloatArray, z: float) -> tuple[Flo
     lower = mean * np.clip(1 - spread, 0.0, None) ** 1.5
     upper = mean * (1 + spread) ** 1.5
     return np.where(mean > 0, lower, 0.0), np.where(mean > 0, upper, 0.0)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Fit:
-    mean: FloatArray  # expected deaths in every week of the group
-    variance: FloatArray  # prediction variance of each week's deaths
-    X: FloatArray
-    cov: FloatArray  # parameter covariance at the floored dispersion
-    phi: float
-    reason: str | None
-
-
-def _failed(n_rows: int, X: FloatArray, reason: str) -> _Fit:
-    k = X.shape[1]
-    empty = np.full(n_rows, np.nan)
-    return _Fit(empty, empty, X, np.full((k, k), np.nan), np.nan, reason)
-
-
-def _group_fit(
-    data: pd.DataFrame,
-    week: str,
-    deaths: str,
-    population: str,
-    in_base: npt.NDArray[np.bool_],
-    origin: pd.Timestamp,
-    harmonics: int,
-) -> _Fit:
-    """Fit one group's baseline and predict every week."""
-    X = _design(data[week], origin, harmonics)
-    offset = np.log(data[population].to_numpy(dtype=np.float64))
-    y = data[deaths].to_numpy(dtype=np.float64)
-    if in_base.sum() < 2 * X.shape[1]:
-        return _failed(len(y), X, "too few baseline weeks")
-    if y[in_base].sum() == 0:
-        return _failed(len(y), X, "no deaths in the baseline")
-    fit = fit_log_linear(y[in_base], X[in_base], offset[in_base])
-    if not fit.converged:
-        return _failed(len(y), X, "model did not converge")
-    mean = np.exp(X @ fit.params + offset)
-    # Under-dispersion is not credible for deaths: the Poisson variance is the floor.
-    phi = max(fit.scale, 1.0)
-    cov = fit.cov / fit.scale * phi
-    param = np.einsum("ij,jk,ik->i", X, cov, X) * mean**2
-    return _Fit(mean, phi * mean + param, X, cov, phi, None)
-
-
-def _total(fit: _Fit, observed: FloatArray, chosen: npt.NDArray[np.bool_]) -> dict[str, object]:
-    """Sum over the analysis weeks: var(Σ) = φΣμ + gᵀΣg with g = Σ μₜ xₜ."""
-    row: dict[str, object] = {
-        "weeks": int(chosen.sum()),
-        "observed": float(observed[chosen].sum()),
-        "expected": np.nan,
-        "variance": np.nan,
-        "dispersion": fit.phi,
-        "reason": fit.reason,
-    }
-    if fit.reason is None and not chosen.any():
-        row["reason"] = "no analysis weeks"
-    if row["reason"] is not None:
-        return row
-    mu = fit.mean[chosen]
-    g = mu @ fit.X[chosen]
-    row["expected"] = float(mu.sum())
-    row["variance"] = float(fit.phi * mu.sum() + g @ fit.cov @ g)
-    return row
 
 
 def _excess_columns(
@@ -174,6 +118,53 @@ def _excess_columns(
     return out
 
 
+def _note(strata: list[str], age: str | None, harmonics: int, baseline: Baseline) -> str:
+    structure = ", ".join(strata) if strata else "no strata"
+    trend = f"a trend by {age}" if age else "a trend"
+    return (
+        f"Expected deaths from one quasi-Poisson model of the baseline weeks ({structure}; "
+        f"{trend}; {harmonics} seasonal harmonics; bank-holiday, Easter and Christmas terms; "
+        f"offset log population \u00d7 working days; dispersion {baseline.phi:.2f}), "
+        "predicted over the pandemic period with 2/3-power prediction intervals."
+    )
+
+
+def _analysis_start(value: str | pd.Timestamp | None, last_year: int) -> pd.Timestamp:
+    start = (
+        pd.Timestamp(year=last_year + 1, month=1, day=1) if value is None else pd.Timestamp(value)
+    )
+    if start.year <= last_year:
+        raise StatsInputError(
+            "analysis_start: must fall after the baseline years (the pandemic period "
+            f"starts {PANDEMIC_START} by default)."
+        )
+    return start
+
+
+def _cells(
+    data: pd.DataFrame, week: str, group: npt.NDArray[np.intp], chosen: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.intp], pd.DataFrame]:
+    """One cell per group and analysis week; rows outside the analysis go to a spare cell."""
+    key = pd.DataFrame({"group": group[chosen], "week": data[week].to_numpy()[chosen]})
+    cells = key.drop_duplicates().sort_values(["group", "week"]).reset_index(drop=True)
+    lookup = pd.MultiIndex.from_frame(cells)
+    ids = np.full(len(data), len(cells), dtype=np.intp)
+    ids[chosen] = lookup.get_indexer(pd.MultiIndex.from_frame(key))
+    return ids, cells
+
+
+def _assemble(
+    baseline: Baseline,
+    observed: FloatArray,
+    cells: npt.NDArray[np.intp],
+    chosen: npt.NDArray[np.bool_],
+    n_cells: int,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    expected, variance = aggregate(baseline, cells, chosen, n_cells + 1)
+    counts = np.bincount(cells, weights=np.where(chosen, observed, 0.0), minlength=n_cells + 1)
+    return counts[:n_cells].astype(np.float64), expected[:n_cells], variance[:n_cells]
+
+
 def excess_deaths(
     frame: pd.DataFrame,
     week: str = "week_start",
@@ -183,51 +174,70 @@ def excess_deaths(
     baseline_years: tuple[int, int] = (2015, 2019),
     harmonics: int = 2,
     conf_level: ConfLevel = 0.95,
+    *,
+    strata: str | Sequence[str] | None = None,
+    age: str | None = None,
+    analysis_start: str | pd.Timestamp | None = PANDEMIC_START,
 ) -> ExcessDeaths:
-    """Expected and excess deaths by the OHID method, with prediction intervals.
+    """Expected and excess deaths by OHID's pooled model, with prediction intervals.
 
     Parameters
     ----------
     frame
-        One row per group per week: the week's first day, deaths registered (>= 0) and the
-        population (> 0), from the baseline years through the analysis period.
+        One row per group, stratum and week: the week's first day (a Monday), deaths
+        registered (>= 0) and the population (> 0), from the baseline years through the
+        pandemic period.
     week, deaths, population
         Column names.
     by
-        Grouping column(s), for example ``"la_code"``.
+        Grouping column(s) of the results, for example ``"la_code"``; every group is in
+        the one model (as a main effect).
     baseline_years
         First and last baseline year (weeks starting in them); 2015-2019 by default.
-        Weeks after the last baseline year are the analysis period.
     harmonics
         Pairs of Fourier terms for the seasonal cycle.
     conf_level
         Level(s) of the prediction intervals.
+    strata
+        Column(s) of the model's structure within a group, for example
+        ``["sex", "age_band"]`` and, where the store has it, ``"imd_quintile"``.
+    age
+        The age column (one of ``strata``, added if not): the trend is fitted by age.
+    analysis_start
+        First day of the analysis (the pandemic period): weeks starting on or after it,
+        21 March 2020 by default. Weeks between the baseline and this day are neither fitted
+        nor reported. None: from 1 January after the baseline.
 
     Returns
     -------
     ExcessDeaths
-        ``weekly``: for each analysis week, ``observed``, ``expected`` with
-        ``expected_lower``/``expected_upper``, ``value`` (excess = observed − expected) with
-        ``lower``/``upper``, ``ratio`` (observed/expected) with limits, ``method`` and
+        ``weekly``: per group and analysis week, ``observed``, ``expected`` with
+        ``expected_lower``/``expected_upper``, ``value`` (excess = observed − expected)
+        with ``lower``/``upper``, ``ratio`` (observed/expected) with limits, ``method`` and
         ``reason`` (why no expected value, if none). ``total``: the same summed over each
-        group's analysis weeks, with ``weeks`` and ``dispersion``.
+        group's analysis weeks, with ``weeks`` and ``dispersion``. Also the dispersion,
+        the model's size and ``method_note``.
 
     Raises
     ------
     StatsInputError
         Missing columns or values, negative deaths, non-positive populations, duplicate
-        weeks, or weeks beyond the bank-holiday calendar.
+        weeks, weeks the bank-holiday calendar does not cover, an analysis start inside
+        the baseline.
 
     Notes
     -----
-    Per group, a quasi-Poisson GLM of baseline deaths on a linear trend, Fourier seasonal
-    terms, the number of bank holidays in the week and in the week before (registrations
-    catch up after a holiday), with log population as offset. Dispersion φ is floored at
-    1. Prediction variance is φμ + μ² xᵀΣx; limits are taken on the 2/3-power scale, which
-    suits small counts better than a normal interval (the lower limit is floored at 0).
-    The total's parameter variance uses the gradient g = Σ μₜ xₜ. Excess limits are the
-    observed count minus the expected limits; ratio limits divide by them. One GLM per
-    group (each authority has its own baseline).
+    One quasi-Poisson GLM of the baseline rows of every group: log E[deaths] = log(pop ×
+    working days / 5) + group + strata + trend (by age) + Fourier season + bank holidays
+    in the week and the week before + Easter weeks + the weeks of 25 December and 1
+    January. Dispersion φ = X²/df, floored at 1. A row's prediction variance is φμ +
+    μ² xᵀΣx; a sum over rows (strata, weeks) has φΣμ + gᵀΣg with g = Σ μx. Limits are on
+    the 2/3-power scale, the lower one floored at 0; excess limits are the observed count
+    minus the expected limits, ratio limits divide by them. A group with fewer than 52
+    baseline weeks or no baseline deaths is left out of the model (with the reason); a
+    stratum level with no baseline deaths anywhere (say no deaths at ages 0-4 in five
+    years) is expected to have none. See the module docstring for where ldsa differs from
+    OHID's published method.
 
     References
     ----------
@@ -237,43 +247,87 @@ def excess_deaths(
     early detection of outbreaks of infectious disease. JRSS A 1996;159:547-563.
     """
     keys = by_columns(by)
-    data = _weekly(frame, week, deaths, keys, [population])
+    layers = by_columns(strata)
+    if age is not None and age not in layers:
+        layers.append(age)
+    data = _weekly(frame, week, deaths, [*keys, *layers], [population])
     positive(population, data[population])
+    check_calendar(data[week])
     first, last = baseline_years
     if first > last:
         raise StatsInputError("baseline_years: the first year is after the last.")
-    origin = pd.Timestamp(year=first, month=1, day=1)
+    start = _analysis_start(analysis_start, last)
     years = data[week].dt.year.to_numpy()
-    baseline = (years >= first) & (years <= last)
-    analysis = years > last
+    in_base = (years >= first) & (years <= last)
+    chosen = (data[week] >= start).to_numpy()
+    group, key_frame = group_codes(data, keys)
+    baseline = fit_baseline(
+        data, week, deaths, population, group, layers, age, in_base,
+        pd.Timestamp(year=first, month=1, day=1), harmonics,
+    )  # fmt: skip
     observed = data[deaths].to_numpy(dtype=np.float64)
-    codes, key_frame = group_codes(data, keys)
-    mean = np.full(len(data), np.nan)
-    variance = np.full(len(data), np.nan)
-    reasons = np.full(len(data), None, dtype=object)
-    totals = []
-    for group in range(len(key_frame)):
-        rows = np.flatnonzero(codes == group)
-        fit = _group_fit(
-            data.iloc[rows], week, deaths, population, baseline[rows], origin, harmonics
-        )
-        mean[rows], variance[rows], reasons[rows] = fit.mean, fit.variance, fit.reason
-        totals.append(_total(fit, observed[rows], analysis[rows]))
-    weekly = data.loc[analysis].rename(columns={week: "week", deaths: "observed"})
-    weekly = _excess_columns(
-        weekly.drop(columns=[population]), mean[analysis], variance[analysis], conf_level
+    group_reason = np.array([baseline.reasons.get(g) for g in range(len(key_frame))], dtype=object)
+    weekly = _weekly_output(data, week, group, chosen, observed, baseline, key_frame, conf_level)
+    weekly["reason"] = pd.Series(group_reason[weekly.pop("__group")], dtype="string")
+    starts = data[week].to_numpy(dtype="datetime64[ns]")
+    total = _total_output(starts, group, chosen, observed, baseline, key_frame, conf_level)
+    none = total["weeks"].to_numpy() == 0
+    total["reason"] = pd.Series(
+        np.where(none & pd.isna(group_reason), NO_ANALYSIS_WEEKS, group_reason), dtype="string"
     )
-    weekly["reason"] = pd.Series(reasons[analysis], index=weekly.index, dtype="string")
-    total = pd.concat([key_frame.reset_index(drop=True), pd.DataFrame(totals)], axis=1)
-    total_variance = total.pop("variance").to_numpy(dtype=np.float64)
-    reason = total.pop("reason")
-    total = _excess_columns(
-        total, total["expected"].to_numpy(dtype=np.float64), total_variance, conf_level
-    )
-    total["reason"] = reason.astype("string")
     return ExcessDeaths(
-        weekly=weekly.reset_index(drop=True), total=total, baseline_years=(first, last)
+        weekly=weekly,
+        total=total,
+        baseline_years=(first, last),
+        analysis_start=start,
+        dispersion=baseline.phi,
+        n_parameters=baseline.n_parameters,
+        n_baseline_rows=baseline.n_baseline_rows,
+        method_note=_note(layers, age, harmonics, baseline),
     )
+
+
+def _weekly_output(
+    data: pd.DataFrame,
+    week: str,
+    group: npt.NDArray[np.intp],
+    chosen: npt.NDArray[np.bool_],
+    observed: FloatArray,
+    baseline: Baseline,
+    key_frame: pd.DataFrame,
+    conf_level: ConfLevel,
+) -> pd.DataFrame:
+    cells, cell_keys = _cells(data, week, group, chosen)
+    counts, expected, variance = _assemble(baseline, observed, cells, chosen, len(cell_keys))
+    out = key_frame.iloc[cell_keys["group"].to_numpy()].reset_index(drop=True)
+    out["week"] = cell_keys["week"].to_numpy()
+    out["observed"] = counts
+    out = _excess_columns(out, expected, variance, conf_level)
+    out["__group"] = cell_keys["group"].to_numpy()
+    return out
+
+
+def _total_output(
+    week_starts: npt.NDArray[np.datetime64],
+    group: npt.NDArray[np.intp],
+    chosen: npt.NDArray[np.bool_],
+    observed: FloatArray,
+    baseline: Baseline,
+    key_frame: pd.DataFrame,
+    conf_level: ConfLevel,
+) -> pd.DataFrame:
+    n_groups = len(key_frame)
+    cells = np.where(chosen, group, n_groups)
+    counts, expected, variance = _assemble(baseline, observed, cells, chosen, n_groups)
+    out = key_frame.reset_index(drop=True)
+    out["weeks"] = 0
+    if chosen.any():
+        distinct = pd.DataFrame({"group": group[chosen], "week": week_starts[chosen]})
+        weeks = distinct.drop_duplicates().groupby("group").size()
+        out.loc[weeks.index, "weeks"] = weeks.to_numpy()
+    out["observed"] = counts
+    out["dispersion"] = baseline.phi
+    return _excess_columns(out, expected, variance, conf_level)
 
 
 def five_year_average(

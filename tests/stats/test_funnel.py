@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import stats
 
 from ldsa.stats import (
     Adjustment,
+    FunnelMethod,
+    Significance,
     StatsInputError,
     classify_funnel,
     compare_with_benchmark,
@@ -172,3 +176,118 @@ def test_compare_with_benchmark_refuses_inverted_limits() -> None:
         compare_with_benchmark([5.0], [1.0], 3.0)
     with pytest.raises(StatsInputError, match="mismatched lengths"):
         compare_with_benchmark([1.0, 2.0], [3.0, 4.0, 5.0], 3.0)
+
+
+@given(
+    expected=st.floats(min_value=1e-3, max_value=5e3, allow_nan=False),
+    observed=st.integers(min_value=0, max_value=6_000),
+    level=st.sampled_from([0.8, 0.95, 0.998]),
+)
+def test_poisson_limits_agree_with_the_exact_test(
+    expected: float, observed: int, level: float
+) -> None:
+    """A count is outside the exact limits exactly when its one-sided exact p-value is
+    below alpha/2 (away from ties within 1e-9)."""
+    limits = funnel_limits([expected], 1.0, "ratio", level, 1.0)
+    alpha = 1 - level
+    upper_p = stats.poisson.sf(observed - 1, expected)  # P(X >= observed)
+    lower_p = stats.poisson.cdf(observed, expected)  # P(X <= observed)
+    ratio = observed / expected
+    if abs(upper_p - alpha / 2) > 1e-9 * alpha:
+        assert (ratio > limits["upper"].iloc[0]) == (upper_p < alpha / 2)
+    if abs(lower_p - alpha / 2) > 1e-9 * alpha:
+        assert (ratio < limits["lower"].iloc[0]) == (lower_p < alpha / 2)
+
+
+@given(
+    data=st.data(),
+    trials=st.integers(min_value=1, max_value=2_000),
+    proportion=st.floats(min_value=1e-4, max_value=1 - 1e-4),
+)
+def test_binomial_limits_agree_with_the_exact_test(
+    data: st.DataObject, trials: int, proportion: float
+) -> None:
+    """For proportions too: outside the exact limits exactly when the exact test rejects."""
+    successes = data.draw(st.integers(min_value=0, max_value=trials))
+    limits = funnel_limits([trials], proportion, "proportion", 0.95)
+    upper_p = stats.binom.sf(successes - 1, trials, proportion)
+    lower_p = stats.binom.cdf(successes, trials, proportion)
+    value = successes / trials
+    if abs(upper_p - 0.025) > 1e-9:
+        assert (value > limits["upper"].iloc[0] + 1e-12) == (upper_p < 0.025)
+    if abs(lower_p - 0.025) > 1e-9:
+        assert (value < limits["lower"].iloc[0] - 1e-12) == (lower_p < 0.025)
+
+
+@given(
+    precision=st.lists(st.floats(min_value=1e-2, max_value=1e6), min_size=1, max_size=5),
+    target=st.floats(min_value=1e-4, max_value=0.9),
+    kind=st.sampled_from(["proportion", "rate", "ratio"]),
+    method=st.sampled_from(["exact", "phe"]),
+)
+def test_limits_bracket_target_and_nest(
+    precision: list[float], target: float, kind: str, method: str
+) -> None:
+    """0 <= lower_99_8 <= lower_95 <= target <= upper_95 <= upper_99_8, for both methods."""
+    limits = funnel_limits(precision, target, kind, method=method)  # type: ignore[arg-type]
+    assert (limits["lower_99_8"] >= 0).all()
+    assert (limits["lower_99_8"] <= limits["lower_95"] + 1e-12).all()
+    assert (limits["lower_95"] <= target + 1e-12).all()
+    assert (limits["upper_95"] >= target - 1e-12).all()
+    assert (limits["upper_95"] <= limits["upper_99_8"] + 1e-12).all()
+
+
+def test_exact_limits_at_tiny_expected_counts() -> None:
+    """Below 0.0253 expected events one event is already above the 95% limit."""
+    limits = funnel_limits([0.001, 0.02, 0.03], 1.0, "ratio", 0.95, 1.0)
+    assert (limits["upper"].iloc[:2] * [0.001, 0.02] < 1).all()
+    assert limits["upper"].iloc[2] * 0.03 > 1
+    binomial = funnel_limits([10, 10], 0.001, "proportion", 0.95)
+    assert (binomial["upper"] * 10 < 1).all()
+    edges = funnel_limits([10, 10], 0.0, "proportion", 0.95)
+    assert (edges[["lower", "upper"]].to_numpy() == 0).all()
+    full = funnel_limits([10], 1.0, "proportion", 0.95)
+    assert_allclose(full[["lower", "upper"]].to_numpy(), [[1.0, 1.0]])
+    zero = funnel_limits([10], 0.0, "rate", 0.95)
+    assert (zero[["lower", "upper"]].to_numpy() == 0).all()
+
+
+def test_methods_are_named_and_described() -> None:
+    """Every result names its limits in plain English; 'fingertips' is PHE's method."""
+    rng = np.random.default_rng(3)
+    x, n = _simulate(rng, overdispersed=True)
+    exact = funnel(x, n, "rate", multiplier=100_000, adjustment="none")
+    assert exact.method is FunnelMethod.EXACT
+    assert exact.method_note.startswith("Exact Poisson 95% and 99.8% control limits")
+    assert "no over-dispersion adjustment" in exact.method_note
+    multiplicative = funnel(x, n, "rate", multiplier=100_000, adjustment="multiplicative")
+    assert "widened by \u221a\u03c6" in multiplicative.method_note
+    additive = funnel(x, n, "rate", multiplier=100_000, adjustment="additive")
+    assert "random-effects variance" in additive.method_note
+    phe = funnel(x, n, "rate", multiplier=100_000, method="fingertips")
+    assert phe.method is FunnelMethod.PHE
+    assert phe.method_note.startswith("PHE (Fingertips) funnel method")
+    assert phe.adjustment is Adjustment.NONE
+    assert set(phe.points["significance"]) <= {s.value for s in Significance}
+    normal = funnel_limits([4.0], 10.0, "normal", 0.95)
+    assert normal["method_note"].iloc[0].startswith("Normal (target")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: funnel_limits([10], 0.1, method="r"), r"method: expected 'exact' or 'phe'"),
+        (lambda: funnel_limits([10], 0.1, "normal", method="phe"), r"PHE's funnel method covers"),
+        (lambda: funnel_limits([10], 0.1, adjustment="additive", method="phe"),
+         r"PHE's funnel method covers"),
+        (lambda: funnel([1, 2], [1.0, 2.0], "normal", method="phe"), r"no 'normal' kind"),
+        (lambda: funnel([1, 2], [10, 20], adjustment="additive", method="phe"),
+         r"adjustment: PHE's funnel method has no over-dispersion"),
+        (lambda: funnel([1, 2], [10, 20], conf_level=0.95, method="phe"),
+         r"conf_level: PHE's funnel method uses"),
+    ],
+)  # fmt: skip
+def test_method_invalid_input(call: object, message: str) -> None:
+    """Method combinations PHE does not define are refused, saying what to use instead."""
+    with pytest.raises(StatsInputError, match=message):
+        call()  # type: ignore[operator]

@@ -196,13 +196,13 @@ def test_survey_fit_error_gives_reason(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_excess_non_convergence_gives_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     """A baseline model that does not converge gives no expected deaths, with the reason."""
-    from ldsa.stats import excess
+    from ldsa.stats import _excess_model
     from ldsa.stats.models import GlmFit
 
     def not_converged(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> GlmFit:
         k = X.shape[1]
         return GlmFit(np.zeros(k), np.eye(k), 1.0, False, ("ConvergenceWarning: test",))
 
-    monkeypatch.setattr(excess, "fit_log_linear", not_converged)
+    monkeypatch.setattr(_excess_model, "fit_log_linear", not_converged)
     result = excess_deaths(_weekly(pd.date_range("2018-01-01", periods=150, freq="7D")))
     assert result.total["reason"].iloc[0] == "model did not converge"
