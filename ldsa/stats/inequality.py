@@ -170,8 +170,9 @@ def slope_index(
     (PHE's method): each repetition draws every quantile's value from a normal
     distribution with its standard error (on the log or logit scale for rates and
     proportions, back-transformed unless ``transform``), refits, and the limits are the
-    α/2 and 1 − α/2 percentiles of the simulated SIIs and RIIs (percentiles by linear
-    interpolation, as R's default). Standard errors from limits: (upper − lower)/(2 ×
+    α/2 and 1 − α/2 percentiles of the simulated SIIs and RIIs (by linear interpolation;
+    PHE takes the sorted value at position round(R·α/2), which differs by far less than
+    the Monte Carlo error). Standard errors from limits: (upper − lower)/(2 ×
     1.959964) on the transformed scale. With transform, PHE's limits come from the
     simulated slopes re-centred on the fitted mid-point. Simulated limits carry Monte
     Carlo error of about 0.01 standard errors of the SII at 100,000 repetitions.
@@ -187,7 +188,10 @@ def slope_index(
     needed = [c for c in (quantile, population, value, se, lower, upper) if c is not None]
     require_columns(frame, "frame", [*needed, *keys])
     if isinstance(repetitions, bool) or int(repetitions) < MINIMUM_REPETITIONS:
-        raise StatsInputError("repetitions: at least 1,000 are needed (100,000 by default).")
+        raise StatsInputError(
+            f"repetitions: expected at least 1,000, got {repetitions!r}; keep the default "
+            "100,000 for published limits."
+        )
     values = as_float_array(value, frame[value])
     _check_values(values, value_type, transform, se)
     data = frame.assign(
@@ -216,7 +220,10 @@ def slope_index(
 def _check_quantiles(data: pd.DataFrame, keys: list[str]) -> int:
     labels = np.unique(data["__quantile"].to_numpy())
     if not 5 <= labels.size <= 100:
-        raise StatsInputError("quantile: between 5 and 100 quantiles are needed.")
+        raise StatsInputError(
+            f"quantile: expected between 5 and 100 quantiles, got {labels.size}; use deciles "
+            "or quintiles of deprivation."
+        )
     codes, _ = group_codes(data, keys)
     pairs = pd.DataFrame({"group": codes, "quantile": data["__quantile"].to_numpy()})
     complete = pairs.groupby("group")["quantile"].agg(["nunique", "size"]).to_numpy()

@@ -41,7 +41,9 @@ def _table(deaths: FloatArray, years: FloatArray, starts: FloatArray) -> tuple[F
     rate = deaths / years
     # Infants who die do so early in the year; everyone else half-way through the band.
     fraction = np.where(starts[:-1] == 0, 0.1, 0.5) if width[0] == 1 else np.full(width.size, 0.5)
-    q = np.append(width * rate[:-1] / (1 + width * (1 - fraction) * rate[:-1]), 1.0)
+    chiang = width * rate[:-1] / (1 + width * (1 - fraction) * rate[:-1])
+    # Where D > P/(n a) the formula exceeds 1: everyone dies in the band (PHE's rule).
+    q = np.append(np.where(deaths[:-1] <= years[:-1] / width / fraction, chiang, 1.0), 1.0)
     alive = RADIX * np.concatenate(([1.0], np.cumprod(1 - q[:-1])))
     dying = alive - np.append(alive[1:], 0.0)
     lived = np.append(width * (alive[1:] + fraction * dying[:-1]), alive[-1] / rate[-1])
@@ -142,8 +144,10 @@ def life_expectancy(
     -----
     Abridged life table (Chiang 1968): Mᵢ = Dᵢ/Pᵢ; qᵢ = nᵢMᵢ / (1 + nᵢ(1 − aᵢ)Mᵢ) with
     aᵢ = 0.1 in the first year of life and 0.5 otherwise; q = 1 in the open band, where
-    L = l/M. Variance (Chiang II): Σ lᵢ² ((1 − aᵢ)nᵢ + eᵢ₊₁)² qᵢ²(1 − qᵢ)/Dᵢ over the bands
-    from the age, plus Silcocks' term for the open band, l_ω²/(D_ω M_ω²), all over l_x²;
+    L = l/M, and in any band with Dᵢ > Pᵢ/(nᵢaᵢ), where the formula would exceed 1 (as
+    PHE does: nobody survives the band; later ages get 0 years, without limits).
+    Variance (Chiang II): Σ lᵢ² ((1 − aᵢ)nᵢ + eᵢ₊₁)² qᵢ²(1 − qᵢ)/Dᵢ over the bands from
+    the age, plus Silcocks' term for the open band, l_ω²/(D_ω M_ω²), all over l_x²;
     limits e ± z·se. Bands with no deaths add no variance. PHE's rules: no estimate when
     the group's total person-years are under 5,000, a band has zero person-years (or more
     deaths than person-years), or the open band has no deaths (its L would be infinite);

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from ldsa.calendar import is_bank_holiday
 from ldsa.stats import StatsInputError, excess_deaths, five_year_average
 
 SIMULATIONS = 50
@@ -35,6 +36,7 @@ def _simulate(seed: int, base: float, phi: float) -> tuple[pd.DataFrame, float]:
     return frame, float(excess[WEEKS.year == 2020].sum())
 
 
+@pytest.mark.slow  # the simulation study: 150 model fits
 @pytest.mark.parametrize(
     ("base", "phi", "minimum"),
     [(20.0, 1.0, 43), (20.0, 1.5, 43), (2.0, 1.0, 43)],  # observed coverage 46, 48, 48 of 50
@@ -50,6 +52,26 @@ def test_excess_total_interval_covers_simulated_excess(
         total = excess_deaths(frame, by="la_code").total.iloc[0]
         covered += total["lower"] <= truth <= total["upper"]
     assert covered >= minimum
+
+
+def test_working_day_offset_follows_registrations_in_holiday_weeks() -> None:
+    """Deaths registered only on working days (no excess): the model expects fewer in the
+    weeks of 2020's bank holidays, where observed/expected stays within 10% of 1 (a model
+    without the offset and holiday terms would be 20-40% off in Christmas weeks)."""
+    days = pd.DatetimeIndex(np.repeat(WEEKS.to_numpy(), 7)) + pd.to_timedelta(
+        np.tile(np.arange(7), len(WEEKS)), unit="D"
+    )
+    working = ((days.day_of_week < 5) & ~is_bank_holiday(days)).reshape(-1, 7).sum(axis=1)
+    years = (WEEKS - WEEKS[0]).days.to_numpy() / 365.25
+    mean = 400 * np.exp(0.01 * years + 0.25 * np.cos(2 * np.pi * WEEKS.day_of_year / 365.25))
+    deaths = np.random.default_rng(3).poisson(mean * working / 5)
+    frame = pd.DataFrame({"week_start": WEEKS, "deaths": deaths, "population": 1e5})
+    weekly = excess_deaths(frame).weekly.set_index("week")
+    holidays = ["2020-05-04", "2020-05-25", "2020-08-31", "2020-12-21", "2020-12-28"]
+    assert (abs(weekly.loc[holidays, "ratio"] - 1) < 0.1).all()
+    expected = weekly["expected"]
+    assert expected["2020-12-21"] < 0.85 * expected["2020-12-14"]  # 4 working days of 5
+    assert expected["2020-12-28"] < 0.65 * expected["2020-12-14"]  # 3 of 5
 
 
 def test_excess_weekly_columns_and_ratio() -> None:
@@ -159,6 +181,7 @@ def _simulate_strata(seed: int, groups: int = 1) -> tuple[pd.DataFrame, float]:
     return pd.concat(rows, ignore_index=True), truth
 
 
+@pytest.mark.slow  # 20 model fits over 4 strata
 def test_pooled_model_with_strata_covers_simulated_excess() -> None:
     """One pooled model over sex and age strata (trend by age): in 20 seeded simulations
     the 95% interval of 2020's total excess covers the truth at least 17 times (85%)."""

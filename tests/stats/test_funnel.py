@@ -104,6 +104,7 @@ def _simulate(rng: np.random.Generator, overdispersed: bool) -> tuple[np.ndarray
     return rng.poisson(rate * population).astype(float), population
 
 
+@pytest.mark.slow  # 400 seeded funnels
 def test_overdispersion_flags_simulated_overdispersed_not_poisson() -> None:
     """Over 200 seeded simulations the φ test flags Poisson data at most ~5% of the time
     and over-dispersed data nearly always."""

@@ -55,6 +55,39 @@ def test_matches_phe_life_expectancy_calculator() -> None:
     assert (result["method"] == "Chiang, using Silcocks et al for confidence limits").all()
 
 
+# Reference: PHE's life-table code where a band's deaths exceed P/(n a), so that Chiang's
+# q would exceed 1 and PHE sets it to 1: answer1's inputs with 6,000 deaths at 85-89
+# (population 11,936; PHE's bound 11,936 / 5 / 0.5 = 4,774.4). Computed with R 4.2.2
+# running the calculation of phe_life_expectancy (R/LifeExpectancy.R @
+# 0031e305105d675dae6af8529d6e611eff92faaa, ukhsa-collaboration/PHEindicatormethods),
+# transcribed into a driver script that is not part of ldsa; exact normal quantile, so
+# the tolerance is 1e-9. Ages 0 to 85 (at 90 nobody is left: PHE gives 0, no limits).
+CAPPED_VALUE = [78.6216377433, 77.8107580473, 73.8886435897, 68.9190450221, 63.9738586514,
+                59.1162614373, 54.226485576, 49.361574006, 44.4969279147, 39.6681761936,
+                34.9062467332, 30.2305751498, 25.6340928078, 21.2989890899, 17.0305421727,
+                13.0934236898, 9.41839937147, 6.03121511064, 2.5]  # fmt: skip
+CAPPED_LOWER = [78.3692324109, 77.574296311, 73.6574786487, 68.6897095458, 63.7475012097,
+                58.8981528308, 54.0152054325, 49.1567711649, 44.2968078903, 39.4729506442,
+                34.7177881484, 30.0512712703, 25.4632152815, 21.1432366456, 16.892130371,
+                12.9777766773, 9.32769177049, 5.97082777707, 2.5]  # fmt: skip
+CAPPED_UPPER = [78.8740430757, 78.0472197836, 74.1198085306, 69.1483804984, 64.2002160931,
+                59.3343700439, 54.4377657195, 49.5663768472, 44.6970479391, 39.863401743,
+                35.0947053179, 30.4098790293, 25.804970334, 21.4547415341, 17.1689539744,
+                13.2090707023, 9.50910697246, 6.0916024442, 2.5]  # fmt: skip
+
+
+def test_band_where_everyone_dies_matches_phe() -> None:
+    """Where D > P/(n a) q is 1, as in PHE's code: all 57 values (ages 0-85) match to
+    1e-9, and at 90 the value is 0 with no limits."""
+    deaths = [*DEATHS[:18], 6000, DEATHS[19]]
+    result = life_expectancy(_frame(deaths))
+    assert_allclose(result["value"].iloc[:19], CAPPED_VALUE, rtol=1e-9)
+    assert_allclose(result["lower"].iloc[:19], CAPPED_LOWER, rtol=1e-9)
+    assert_allclose(result["upper"].iloc[:19], CAPPED_UPPER, rtol=1e-9)
+    assert result["value"].iloc[19] == 0
+    assert result[["lower", "upper"]].iloc[19].isna().all()
+
+
 def test_rows_in_any_order_and_groups() -> None:
     """Bands in any order, and several groups at once, give the same answers."""
     frame = _frame().sample(frac=1.0, random_state=1)

@@ -54,6 +54,32 @@ def test_one_event_each_gives_phes_dsr(shared_dir: Path, multiplier: int) -> Non
     assert np.isnan(result.loc["testdata_tiny", "value"])
 
 
+# Reference: PHE's calculate_dsr(independent_events = FALSE) run in R on
+# reference/phe_dsr_nonindependent/inputs.csv (see its PROVENANCE.md): per area, total
+# events, DSR per 100,000, 95% and 99.8% limits. Area C has 14 events (all single).
+PHE_NONINDEPENDENT = {
+    "A": (1929, 659.659714221, 623.431088775, 697.129487862, 603.109737753, 719.075637781),
+    "B": (2217, 899.865517377, 853.428365284, 947.784752313, 827.331666495, 975.822223565),
+    "C": (14, 4.86288066928, 2.44575480149, 8.47422220567, 1.49746621824, 10.9138858382),
+}
+
+
+def test_matches_phes_nonindependent_dsr() -> None:
+    """Events, DSRs and both limits for 3 areas with 1-3 events per person match PHE's
+    code (18 values) to 1e-9."""
+    inputs = pd.read_csv(
+        Path(__file__).parent / "reference" / "phe_dsr_nonindependent" / "inputs.csv"
+    )
+    result = dsr_nonindependent(
+        inputs, count="x", population="n", event_frequency="eventfreq", age_band="ageband",
+        by="area", standard="stdpop", conf_level=(0.95, 0.998),
+    ).set_index("area")  # fmt: skip
+    columns = ["total_count", "value", "lower_95", "upper_95", "lower_99_8", "upper_99_8"]
+    for area, expected in PHE_NONINDEPENDENT.items():
+        assert_allclose(result.loc[area, columns].to_numpy(dtype=float), expected, rtol=1e-9)
+    assert (result["method"] == "Dobson, with confidence adjusted for non-independent events").all()
+
+
 def test_formula_by_hand() -> None:
     """Two bands with people having 1 or 3 events: events, DSR and limits by the formula."""
     frame = pd.DataFrame(

@@ -41,6 +41,28 @@ def test_mhclg_lsoa_deciles_differ_only_at_straddling_lsoas(shared_dir: Path) ->
         assert (mine == _phe_formula(ranks, n, 10)).all()
 
 
+PHE_QUANTILES = Path(__file__).parent / "reference" / "phe_quantiles"
+
+
+@pytest.mark.parametrize(
+    ("column", "by", "n_quantiles", "invert"),
+    [
+        ("all_10_inv", None, 10, True),
+        ("all_5_dir", None, 5, False),
+        ("region_10_inv", "region", 10, True),
+        ("region_7_dir", "region", 7, False),
+    ],
+)
+def test_matches_phes_quantile_code(
+    column: str, by: str | None, n_quantiles: int, invert: bool
+) -> None:
+    """1,000 areas with many ties, nationally and within regions: every quantile equals
+    the one PHE's phe_quantile assigns (4,000 values; reference/phe_quantiles/PROVENANCE.md)."""
+    areas = pd.read_csv(PHE_QUANTILES / "phe_quantile_example.csv")
+    result = assign_quantiles(areas, "vals", n_quantiles, by=by, invert=invert)
+    assert (result["quantile"].to_numpy(dtype=int) == areas[column].to_numpy()).all()
+
+
 def test_ties_share_a_quantile_and_invert() -> None:
     """Tied values share the lowest rank's quantile; invert puts the highest values first."""
     frame = pd.DataFrame({"score": [50.0, 40, 40, 40, 30, 20, 10, 5, 1, 0]})
