@@ -15,8 +15,12 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ldsa.data.dummy import DEFAULT_SEED
+from ldsa.data.schemas import PERIOD_END, PERIOD_START
+
+PERIOD = (PERIOD_START.isoformat(), PERIOD_END.isoformat())  #: ``ldsa run``'s default
 
 
 def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:
@@ -34,6 +38,7 @@ def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:
                 _phase("prepare", str(extract), str(root / f"store-{scale:g}")),
             )
         store = root / f"store-{min(scales):g}"
+        _report_plans(_phase("plans", str(store)))
         figures = _phase("batch", str(store), str(root / "reports"), str(batch_authorities))
         reports, seconds, workers = figures["reports"], figures["batch_seconds"], figures["workers"]
         print(
@@ -44,23 +49,30 @@ def run_benchmarks(scales: Sequence[float], batch_authorities: int) -> None:
         )
 
 
-def _report(label: str, figures: dict[str, float]) -> None:
+def _report(label: str, figures: dict[str, Any]) -> None:
     print(
         f"{label}: {figures['seconds']:.1f} s, peak memory {figures['peak_mib']:.0f} MiB",
         flush=True,
     )
 
 
-def _phase(*args: str) -> dict[str, float]:
+def _report_plans(figures: dict[str, Any]) -> None:
+    """One line per measure: plan time, authorities per time step, cells withheld per rule."""
+    _report("disclosure plans, every measure and authority", figures)
+    for measure, line in figures["measures"].items():
+        print(f"  {measure}: {line}", flush=True)
+
+
+def _phase(*args: str) -> dict[str, Any]:
     command = [sys.executable, "-m", "ldsa.bench", *args]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
-def _run_phase(phase: str, args: list[str]) -> dict[str, float]:
+def _run_phase(phase: str, args: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
-    extra: dict[str, float] = {}
+    extra: dict[str, Any] = {}
     if phase == "dummy":
         from ldsa.data.dummy import generate_extract
 
@@ -69,6 +81,8 @@ def _run_phase(phase: str, args: list[str]) -> dict[str, float]:
         from ldsa.data.prepare import prepare_store
 
         prepare_store(Path(args[0]), Path(args[1]))
+    elif phase == "plans":
+        extra = {"measures": _plan_measures(Path(args[0]))}
     else:
         extra = _run_batch(Path(args[0]), Path(args[1]), int(args[2]))
     seconds = time.perf_counter() - started
@@ -77,6 +91,40 @@ def _run_phase(phase: str, args: list[str]) -> dict[str, float]:
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
     return {"seconds": seconds, "peak_mib": peak_kib / 1024, **extra}
+
+
+def _plan_measures(store_path: Path) -> dict[str, str]:
+    """Plan every measure over the default period, uncached, and describe each plan."""
+    from collections import Counter
+
+    from ldsa import sdc
+    from ldsa.data.store import Store
+    from ldsa.report.context import full_weeks, parse_period
+    from ldsa.report.plans import MEASURES, PERIOD_COLUMN, all_authorities, count_column
+
+    store = Store(store_path)
+    weeks = full_weeks(*parse_period(*PERIOD))
+    policy = sdc.load_policy("default")
+    out = {}
+    for measure, spec in MEASURES.items():
+        frame = all_authorities(store, measure, weeks)
+        started = time.perf_counter()
+        plan = sdc.plan_linked_counts(
+            frame,
+            count_column=count_column(measure),
+            period_column=PERIOD_COLUMN,
+            policy=policy,
+            cumulative=spec.cumulative,
+        )
+        seconds = time.perf_counter() - started
+        steps = Counter(choice.step.value for choice in plan.steps.values())
+        outcomes = [o for cells in plan.cells.values() for o in cells.values()]
+        withheld = Counter(o.rule.value for o in outcomes if o.rule is not None)
+        out[measure] = (
+            f"{seconds:.1f} s; authorities by step {dict(sorted(steps.items()))}; "
+            f"{len(outcomes):,} published cells, withheld {dict(sorted(withheld.items()))}"
+        )
+    return out
 
 
 def _run_batch(store_path: Path, reports: Path, authorities: int) -> dict[str, float]:
@@ -89,11 +137,10 @@ def _run_batch(store_path: Path, reports: Path, authorities: int) -> dict[str, f
     store = Store(store_path)
     templates = list(discover().values())
     codes = store.geography.codes[:authorities]
-    period = ("2020-03-01", "2022-03-31")
-    plan = plan_batch(store, templates, codes, period, reports, reports.parent / "work")
+    plan = plan_batch(store, templates, codes, PERIOD, reports, reports.parent / "work")
     workers = os.cpu_count() or 1
     started = time.perf_counter()
-    warm_plans(store, plan.loaded_policy, *parse_period(*period))
+    warm_plans(store, plan.loaded_policy, *parse_period(*PERIOD))
     results = run_batch(plan, workers=workers, progress=False)
     return {
         "reports": len(results),

@@ -222,10 +222,14 @@ def _run(args: argparse.Namespace) -> ExitCode:
         plan, workers=args.workers, resume=args.resume, progress=not args.no_progress
     )
     index = build_index(store, templates, results, args.out, period)
-    findings = finish_release(plan, results)
+    scan = finish_release(plan, results)
+    findings = scan.findings
     failed = [r for r in results if r.status.value != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} reports ok; index: {index}")
-    print(f"checker pack: {args.out / 'checker'}; disclosure scan: {len(findings)} finding(s)")
+    print(
+        f"checker pack: {args.out / 'checker'}; disclosure scan: {len(findings)} finding(s), "
+        f"{scan.relations} relations across files checked"
+    )
     for result in failed:
         print(f"  failed: {result.la_code} {result.template}: {result.error}", file=sys.stderr)
     _print_findings(findings)
@@ -248,10 +252,13 @@ def _check(args: argparse.Namespace) -> ExitCode:
     if policy is None:
         recorded = args.reports / "checker" / "policy.yaml"
         policy = str(recorded) if recorded.is_file() else "default"
-    findings = sdc.scan_outputs(args.reports, sdc.load_policy(policy))
-    _print_findings(findings)
-    print(f"{args.reports}: {len(findings)} finding(s)")
-    return ExitCode.DISCLOSURE if findings else ExitCode.OK
+    report = sdc.check_release(args.reports, sdc.load_policy(policy))
+    _print_findings(report.findings)
+    print(
+        f"{args.reports}: {len(report.findings)} finding(s); "
+        f"{report.relations} relations across files checked"
+    )
+    return ExitCode.DISCLOSURE if report.findings else ExitCode.OK
 
 
 def _site(args: argparse.Namespace) -> ExitCode:

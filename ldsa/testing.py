@@ -1,4 +1,5 @@
-"""Helpers for tests of ldsa and of code built on it: a tiny, valid, hand-made extract.
+"""Helpers for tests of ldsa and of code built on it: a tiny, valid, hand-made extract,
+and released files of linked plans for scanners.
 
 The dummy generator (:mod:`ldsa.data.dummy`) makes realistic England-wide extracts; this
 module makes the smallest extract that passes validation (three authorities, a few
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ldsa.data.schemas import SCHEMA_VERSION
+from ldsa.sdc import LinkedPlan
 
 TINY_LA_CODES = ("E06000901", "E07000901", "E09000901")
 
@@ -108,4 +111,33 @@ def write_tiny_extract(out_dir: Path, tables: dict[str, pa.Table] | None = None)
     info = {"kind": "tiny", "schema_version": SCHEMA_VERSION, "row_counts": {}}
     info["row_counts"] = {name: table.num_rows for name, table in sorted(tables.items())}
     (out_dir / "extract.json").write_text(json.dumps(info, sort_keys=True, indent=2) + "\n")
+    return out_dir
+
+
+def write_linked_release(plans: Mapping[str, LinkedPlan], out_dir: Path) -> Path:
+    """Write every authority's tables cut from linked plans as released CSVs, for scanners.
+
+    Per authority and measure: its series (``x-<measure>_over_time.csv``), running totals
+    (``x-<measure>_cumulative.csv``, when the plan has them) and period totals
+    (``x-<measure>_period.csv``, which also names its region), in the file conventions of
+    released reports (``<out_dir>/<la_code>/tables/``).
+    """
+    for measure, plan in plans.items():
+        for la_code, region in plan.region_of.items():
+            folder = out_dir / la_code / "tables"
+            folder.mkdir(parents=True, exist_ok=True)
+            tables = {
+                "over_time": plan.table(la_code, output_id=f"{la_code}/x/{measure}"),
+                "period": plan.period_table(la_code, output_id=f"{la_code}/x/{measure}_p"),
+            }
+            if plan.cumulative:
+                tables["cumulative"] = plan.cumulative_table(la_code, output_id=f"{la_code}/x/c")
+            for name, table in tables.items():
+                text = table.to_csv_text()
+                if name == "period":  # name the region, as a report's headline does
+                    head, row = text.splitlines()
+                    text = f"la_code,region_code,{head}\n{la_code},{region},{row}\n"
+                (folder / f"x-{measure}_{name}.csv").write_text(text)
+        rows = "".join(f"{la},{region}\n" for la, region in sorted(plan.region_of.items()))
+        (out_dir / "authorities.csv").write_text(f"la_code,region_code\n{rows}")
     return out_dir

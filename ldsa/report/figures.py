@@ -113,64 +113,169 @@ def population_pyramid(table: sdc.SafeTable, title: str) -> FigureOutput:
     return finish(figure, alt, caption)
 
 
-def _describe_line(name: str, weeks: pd.DatetimeIndex, rates: np.ndarray, measure: str) -> str:
-    """One clause of alt text: a weekly line's peak, or where a cumulative line ends.
+@dataclasses.dataclass(frozen=True)
+class Notice:
+    """A short note shown where a figure would be, when there is nothing to draw."""
 
-    Only released points count; when some are withheld the clause says so, since the
-    withheld weeks may be higher.
-    """
-    shown = "" if not np.isnan(rates).any() else " (of the weeks shown)"
-    if measure.startswith("cumulative"):
-        last = int(np.flatnonzero(~np.isnan(rates))[-1])
-        return f"{name} reached {rates[last]:,.1f} by the week of {weeks[last]:%d %B %Y}{shown}"
-    peak = int(np.nanargmax(rates))
-    return f"{name} peaked in the week of {weeks[peak]:%d %B %Y} at {rates[peak]:,.1f}{shown}"
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f'<p class="ldsa-notice">{html.escape(self.text)}</p>'
 
 
-def rate_lines(
-    table: sdc.SafeTable, names: dict[str, str], measure: str, title: str
+def _rates(table: sdc.SafeTable, column: str) -> tuple[np.ndarray, sdc.FigureSeries]:
+    series = sdc.figure_series(table, column)
+    return np.asarray(series.y, dtype=float), series
+
+
+def _withheld(series: sdc.FigureSeries, noun: str, total: int) -> str:
+    """ "3 of 25 months withheld to protect confidentiality [c]" (empty when none)."""
+    if not series.gaps:
+        return ""
+    return f"{len(series.gaps)} of {total} {noun} not shown ([c] or [u])"
+
+
+def step_lines(
+    table: sdc.SafeTable,
+    names: dict[str, str],
+    *,
+    title: str,
+    step: sdc.TimeStep,
+    labels: list[str],
+    note: str,
 ) -> FigureOutput:
-    """Draw weekly or cumulative rates per 100,000 for the authority, its region and England.
+    """Draw average weekly rates per 100,000 per period as steps: authority, region, England.
 
     Parameters
     ----------
     table
-        Released table with ``week_start`` and ``la_rate``, ``region_rate``,
-        ``england_rate``. Suppressed weeks are drawn as gaps and counted in the caption.
+        Released table with ``period_start``, ``period_end`` and ``la_weekly_rate``,
+        ``region_weekly_rate``, ``england_weekly_rate``. Withheld periods are gaps.
     names
         Display name of ``la``, ``region`` and ``england``.
-    measure
-        What is plotted, for the axis label and alt text ("weekly cases", "cumulative
-        deaths").
     title
-        The figure's title.
+        The measure, as the figure's title.
+    step
+        The time step of the rows (all three lines use it).
+    labels
+        Each row's period in words, for the alt text.
+    note
+        Why this step was used (empty for weeks).
     """
+    table = sdc.require_safe(table, "step_lines")
+    starts = pd.to_datetime([table.text(r, "period_start") for r in range(table.n_rows)])
+    ends = pd.to_datetime([table.text(r, "period_end") for r in range(table.n_rows)])
+    edges_x = np.column_stack([starts, ends + pd.Timedelta(days=1)]).ravel()
     figure, axes = new_figure()
-    peaks = []
-    notes = []
+    clauses = []
+    gaps = []
     for area in ("england", "region", "la"):
-        series = sdc.figure_series(table, f"{area}_rate", x_column="week_start")
-        weeks = pd.to_datetime(list(series.x))
-        rates = np.asarray(series.y, dtype=float)
+        rates, series = _rates(table, f"{area}_weekly_rate")
         axes.plot(
-            weeks,
+            edges_x,
+            np.repeat(rates, 2),
+            color=COLOURS[area],
+            label=names[area],
+            linewidth=2.2 if area == "la" else 1.3,
+        )
+        clauses.append(_describe_peak(names[area], rates, labels))
+        withheld = _withheld(series, step.noun, table.n_rows)
+        if withheld:
+            gaps.append(f"{names[area]}: {withheld}")
+    unit = (
+        "Average weekly rate per 100,000"
+        if step is not sdc.TimeStep.WEEK
+        else "Weekly rate per 100,000"
+    )
+    axes.set_ylabel(unit)
+    axes.set_title(title)
+    axes.legend(frameon=False)
+    figure.autofmt_xdate()
+    per = "week" if step is sdc.TimeStep.WEEK else f"week, averaged over each {step.value}"
+    alt = f"Step chart of {title.lower()} per 100,000 people per {per}. " + " ".join(clauses)
+    caption = f"{title}: rate per 100,000 people per {per} (weeks start on Monday)."
+    if note:
+        caption += f" {note}"
+    if gaps:
+        caption += " Gaps: " + "; ".join(gaps) + "."
+    return finish(figure, alt, caption)
+
+
+def _describe_peak(name: str, rates: np.ndarray, labels: list[str]) -> str:
+    """One sentence of alt text: where a line peaks among its shown points."""
+    shown = ~np.isnan(rates)
+    if not shown.any():
+        return f"{name}: every value is withheld."
+    peak = int(np.nanargmax(rates))
+    where = "highest" if shown.all() else "highest of the periods shown"
+    if rates[peak] == 0:
+        return f"{name}: 0 in every period shown."
+    return f"{name}: {where} in {_the(labels[peak])}, at {rates[peak]:,.1f}."
+
+
+def _the(label: str) -> str:
+    return f"the {label}" if label.startswith("week") else label
+
+
+def cumulative_lines(
+    table: sdc.SafeTable,
+    names: dict[str, str],
+    *,
+    title: str,
+    step: sdc.TimeStep,
+    note: str,
+) -> FigureOutput:
+    """Draw running totals per 100,000 at the end of each period: authority, region, England.
+
+    Parameters
+    ----------
+    table
+        Released table with ``period_end`` and ``la_rate``, ``region_rate``,
+        ``england_rate`` (cumulative). Withheld running totals are gaps.
+    names, title, step, note
+        As :func:`step_lines`.
+    """
+    table = sdc.require_safe(table, "cumulative_lines")
+    ends = pd.to_datetime([table.text(r, "period_end") for r in range(table.n_rows)])
+    figure, axes = new_figure()
+    clauses = []
+    gaps = []
+    for area in ("england", "region", "la"):
+        rates, series = _rates(table, f"{area}_rate")
+        axes.plot(
+            ends,
             rates,
             color=COLOURS[area],
             label=names[area],
             linewidth=2.2 if area == "la" else 1.3,
             marker="o" if area == "la" else None,
-            markersize=2,
+            markersize=3,
         )
-        if not np.isnan(rates).all():
-            peaks.append(_describe_line(names[area], weeks, rates, measure))
-        if series.note:
-            notes.append(f"{names[area]}: {series.note.removeprefix('Gaps in the line: ')}")
-    axes.set_ylabel(f"{measure.capitalize()} per 100,000")
+        shown = np.flatnonzero(~np.isnan(rates))
+        if shown.size:
+            last = int(shown[-1])
+            clauses.append(
+                f"{names[area]} reached {rates[last]:,.1f} by {ends[last].day} {ends[last]:%B %Y}."
+            )
+        else:
+            clauses.append(f"{names[area]}: every running total is withheld.")
+        withheld = _withheld(series, "running totals", table.n_rows)
+        if withheld:
+            gaps.append(f"{names[area]}: {withheld}")
+    axes.set_ylabel("Cumulative rate per 100,000")
     axes.set_title(title)
     axes.legend(frameon=False)
     figure.autofmt_xdate()
-    alt = f"Line chart of {measure} per 100,000 people. " + "; ".join(peaks) + "."
-    caption = f"{title}: {measure} per 100,000 people, by week starting Monday."
-    if notes:
-        caption += " Gaps in the lines: " + " ".join(notes)
+    alt = f"Line chart of {title.lower()} per 100,000 people. " + " ".join(clauses)
+    caption = (
+        f"{title}: per 100,000 people since the start of the period, at the end of each "
+        f"{step.value}."
+    )
+    if note:
+        caption += f" {note}"
+    if gaps:
+        caption += (
+            " Gaps: " + "; ".join(gaps) + " (a running total is withheld where it would "
+            "reveal values withheld to protect confidentiality)."
+        )
     return finish(figure, alt, caption)

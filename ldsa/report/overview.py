@@ -1,9 +1,10 @@
-"""The overview report: headline figures, population pyramid, weekly cases and deaths.
+"""The overview report: headline figures, population pyramid, cases and deaths over time.
 
 The template ``notebooks/overview.ipynb`` calls :meth:`Overview.open` and displays what the
 methods return; every calculation is here. Every number shown passes through
-:mod:`ldsa.sdc` first: weekly counts come from the batch-wide linked plan, headline
-figures are cut from it, rates are released against their counts, and the population is
+:mod:`ldsa.sdc` first: counts come from the batch-wide linked plans (each measure at the
+time step at which this authority's numbers can be released), headline figures are the
+plans' period totals, rates are released against their counts, and the population is
 released as public data on the record.
 """
 
@@ -20,8 +21,8 @@ from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.report import figures, text
 from ldsa.report.context import ReportContext, full_weeks
-from ldsa.report.figures import FigureOutput
-from ldsa.report.plans import MEASURES, PERIOD_COLUMN, count_column, linked_plan
+from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.plans import MEASURES, count_column, linked_plan
 from ldsa.report.release import Release
 from ldsa.report.tables import ReleasedTable
 from ldsa.stats import crude_rate
@@ -61,13 +62,26 @@ class Overview:
         release = Release(context.authority.la_code, TEMPLATE, folder)
         return cls(context, sdc.load_policy(policy), release)
 
+    @property
+    def la_code(self) -> str:
+        """The authority's code."""
+        return self.context.authority.la_code
+
     def _uid(self, name: str) -> str:
-        return f"{self.context.authority.la_code}/{TEMPLATE}/{name}"
+        return f"{self.la_code}/{TEMPLATE}/{name}"
 
     @functools.cached_property
     def weeks(self) -> pd.DatetimeIndex:
         """Mondays of the weeks lying wholly within the period."""
         return full_weeks(self.context.period_start, self.context.period_end)
+
+    @functools.cached_property
+    def plans(self) -> dict[str, sdc.LinkedPlan]:
+        """The batch-wide disclosure plan of each measure (this authority's part)."""
+        return {
+            measure: linked_plan(self.context.store, self.policy, measure, self.weeks, self.la_code)
+            for measure in MEASURES
+        }
 
     @functools.cached_property
     def populations(self) -> dict[str, int]:
@@ -80,27 +94,25 @@ class Overview:
         wanted = max((y for y in years if y <= self.context.population_year), default=years[0])
         return frame[frame["year"] == wanted].reset_index(drop=True)
 
-    def _per_100k(self, counts: pd.Series, level: str) -> pd.Series:
-        """Rates per 100,000 of released counts; withheld counts give values that
-        ``release_rates`` withholds in turn, so filling them with 0 shows nothing."""
-        return pd.Series(_filled(counts) / self.populations[level] * PER)
+    def step(self, measure: str) -> sdc.TimeStep:
+        """The time step this authority's series of a measure is released at."""
+        return self.plans[measure].step(self.la_code)
 
     @functools.cached_property
-    def weekly(self) -> dict[str, sdc.SafeTable]:
-        """Released weekly and running-total counts (LA, region, England) per measure."""
-        store, la_code = self.context.store, self.context.authority.la_code
+    def _series(self) -> dict[str, sdc.SafeTable]:
         return {
-            measure: linked_plan(store, self.policy, measure, self.weeks, la_code).table(
-                la_code,
-                output_id=self._uid(f"weekly_{measure}_counts"),
-                description=f"{MEASURES[measure][3]}: weekly counts and running totals",
+            measure: plan.table(
+                self.la_code,
+                output_id=self._uid(f"{measure}_counts"),
+                description=f"{MEASURES[measure].label}: counts per period",
             )
-            for measure in MEASURES
+            for measure, plan in self.plans.items()
         }
 
-    def weekly_rates(self, measure: str) -> sdc.SafeTable:
-        """Weekly counts and rates per 100,000 for the authority, its region and England."""
-        return self._rates[("weekly", measure)]
+    def series_rates(self, measure: str) -> sdc.SafeTable:
+        """Counts per period and average weekly rates per 100,000 (authority, region,
+        England) at the authority's time step for the measure."""
+        return self._rates[("series", measure)]
 
     def cumulative_rates(self, measure: str) -> sdc.SafeTable:
         """Running totals since the period began and cumulative rates per 100,000."""
@@ -108,56 +120,94 @@ class Overview:
 
     @functools.cached_property
     def _rates(self) -> dict[tuple[str, str], sdc.SafeTable]:
-        return {
-            (kind, measure): self._release_rates(kind, measure)
-            for kind in ("weekly", "cumulative")
-            for measure in MEASURES
-        }
+        out = {("series", m): self._release_series(m) for m in MEASURES}
+        for measure, spec in MEASURES.items():
+            if spec.cumulative:
+                out[("cumulative", measure)] = self._release_cumulative(measure)
+        return out
 
-    def _release_rates(self, kind: str, measure: str) -> sdc.SafeTable:
-        counts = self.weekly[measure]
+    def _release_series(self, measure: str) -> sdc.SafeTable:
+        counts = self._series[measure]
         released = counts.released_frame()
-        column = (
-            count_column(measure) if kind == "weekly" else f"cumulative_{count_column(measure)}"
-        )
+        weeks = released["weeks"].astype(int).to_numpy()
+        column = count_column(measure)
         rates = pd.DataFrame(
             {
-                f"{level}_rate": self._per_100k(released[f"{level}_{column}"], level)
+                f"{level}_weekly_rate": _filled(released[f"{level}_{column}"])
+                / weeks
+                / self.populations[level]
+                * PER
                 for level in LEVELS
             }
         )
         return sdc.release_rates(
-            counts.select(
-                output_id=self._uid(f"{kind}_{measure}_view"),
-                columns=[PERIOD_COLUMN, *(f"{level}_{column}" for level in LEVELS)],
+            counts,
+            rates,
+            {f"{level}_weekly_rate": f"{level}_{column}" for level in LEVELS},
+            policy=self.policy,
+            output_id=self._uid(f"{measure}_over_time"),
+            decimals=1,
+            description=(
+                f"{MEASURES[measure].label}: counts per {self.step(measure).value} and average "
+                "weekly rates per 100,000 people"
             ),
+        )
+
+    def _release_cumulative(self, measure: str) -> sdc.SafeTable:
+        counts = self.plans[measure].cumulative_table(
+            self.la_code,
+            output_id=self._uid(f"{measure}_cumulative_counts"),
+            description=f"{MEASURES[measure].label}: running totals",
+        )
+        released = counts.released_frame()
+        column = f"cumulative_{count_column(measure)}"
+        rates = pd.DataFrame(
+            {
+                f"{level}_rate": _filled(released[f"{level}_{column}"])
+                / self.populations[level]
+                * PER
+                for level in LEVELS
+            }
+        )
+        return sdc.release_rates(
+            counts,
             rates,
             {f"{level}_rate": f"{level}_{column}" for level in LEVELS},
             policy=self.policy,
-            output_id=self._uid(f"{kind}_{measure}"),
+            output_id=self._uid(f"{measure}_cumulative"),
             decimals=1,
-            description=f"{MEASURES[measure][3]}: {kind} counts and rates per 100,000",
+            description=f"{MEASURES[measure].label}: running totals and rates per 100,000",
         )
 
     @functools.cached_property
     def headline(self) -> sdc.SafeTable:
         """Counts over the period's whole weeks and rates per 100,000 (LA with 95% limits)."""
-        last = len(self.weeks) - 1
-        parts = [
-            self.weekly[measure].select(
-                output_id=self._uid(f"headline_{measure}"),
-                rows=[last],
-                columns=[f"{level}_cumulative_{count_column(measure)}" for level in LEVELS],
+        parts = []
+        for measure, plan in self.plans.items():
+            whole = plan.period_table(self.la_code, output_id=self._uid(f"{measure}_period"))
+            parts.append(
+                whole.select(
+                    output_id=self._uid(f"headline_{measure}"),
+                    columns=[
+                        "period_start",
+                        "period_end",
+                        *(f"{level}_{count_column(measure)}" for level in LEVELS),
+                    ],
+                )
             )
-            for measure in MEASURES
-        ]
+        authority = self.context.authority
         counts = sdc.stack(
             parts,
             policy=self.policy,
             output_id=self._uid("headline_counts"),
-            columns=[f"{level}_count" for level in LEVELS],
-            label_column="measure",
-            labels=[MEASURES[measure][3] for measure in MEASURES],
+            columns=["period_start", "period_end", *(f"{level}_count" for level in LEVELS)],
+            label_column="measure_id",
+            labels=list(MEASURES),
+            extra_labels={
+                "measure": [spec.label for spec in MEASURES.values()],
+                "la_code": [authority.la_code] * len(MEASURES),
+                "region_code": [authority.region_code] * len(MEASURES),
+            },
         )
         released = counts.released_frame()
         la = crude_rate(
@@ -171,7 +221,9 @@ class Overview:
                 "la_lower": la["lower"],
                 "la_upper": la["upper"],
                 **{
-                    f"{level}_rate": self._per_100k(released[f"{level}_count"], level)
+                    f"{level}_rate": _filled(released[f"{level}_count"])
+                    / self.populations[level]
+                    * PER
                     for level in ("region", "england")
                 },
             }
@@ -234,9 +286,15 @@ class Overview:
             "england_rate": "England: rate",
         }
         caption = (
-            f"Headline figures, weeks from {self.weeks[0]:%d %B %Y} to {self.weeks[-1]:%d %B %Y}"
+            f"Headline figures, weeks from {self.weeks[0]:%d %B %Y} to "
+            f"{self.weeks[-1] + pd.Timedelta(days=6):%d %B %Y}"
         )
-        return self.release.table("headline", self.headline, caption, headers)
+        shown = self.headline.select(
+            output_id=self._uid("headline_shown"),
+            columns=list(headers),
+        )
+        self.release.csv("headline", self.headline)
+        return ReleasedTable(shown, caption, headers)
 
     def pyramid(self) -> FigureOutput:
         """Age-sex pyramid of the authority with England's shape as an outline."""
@@ -244,20 +302,36 @@ class Overview:
         title = f"{self.context.authority.la_name}, mid-{self.context.population_year}"
         return figures.population_pyramid(self.population, title)
 
-    def weekly_figure(self, measure: str) -> FigureOutput:
-        """Weekly rates per 100,000 for the authority, its region and England."""
-        table = self.weekly_rates(measure)
-        self.release.csv(f"weekly_{measure}", table)
-        noun = "cases" if measure == "cases" else "deaths"
-        return figures.rate_lines(table, self.names(), f"weekly {noun}", MEASURES[measure][3])
+    def series_figure(self, measure: str) -> FigureOutput | Notice:
+        """Average weekly rates per 100,000 at the authority's step: it, region, England."""
+        table = self.series_rates(measure)
+        self.release.csv(f"{measure}_over_time", table)
+        plan = self.plans[measure]
+        step = plan.step(self.la_code)
+        title = MEASURES[measure].label
+        if step is sdc.TimeStep.PERIOD:
+            return Notice(
+                f"{title}: {plan.step_note(self.la_code)} The totals are in the headline "
+                "figures above."
+            )
+        labels = [plan.timeline.label(i, step) for i in plan.timeline.intervals(step)]
+        return figures.step_lines(
+            table, self.names(), title=title, step=step, labels=labels,
+            note=plan.step_note(self.la_code),
+        )  # fmt: skip
 
-    def cumulative_figure(self, measure: str) -> FigureOutput:
+    def cumulative_figure(self, measure: str) -> FigureOutput | Notice:
         """Cumulative rates per 100,000 since the period began: authority, region, England."""
         table = self.cumulative_rates(measure)
-        self.release.csv(f"cumulative_{measure}", table)
-        noun = "cases" if measure == "cases" else "deaths"
-        title = f"{MEASURES[measure][3]}, running total"
-        return figures.rate_lines(table, self.names(), f"cumulative {noun}", title)
+        self.release.csv(f"{measure}_cumulative", table)
+        plan = self.plans[measure]
+        step = plan.step(self.la_code)
+        title = f"{MEASURES[measure].label}, running total"
+        if step is sdc.TimeStep.PERIOD:
+            return Notice(f"{title}: {plan.step_note(self.la_code)}")
+        return figures.cumulative_lines(
+            table, self.names(), title=title, step=step, note=plan.step_note(self.la_code)
+        )
 
     def messages(self) -> text.Messages:
         """Key messages in plain English, from the released headline figures."""

@@ -49,12 +49,24 @@ class Release:
                 for status in row:
                     if status in counts:
                         counts[status] += 1
+        withheld, unreliable = (
+            counts[sdc.CellStatus.SUPPRESSED_DISCLOSURE],
+            counts[sdc.CellStatus.SUPPRESSED_UNRELIABLE],
+        )
         lines = [
-            f"{counts[sdc.CellStatus.SUPPRESSED_DISCLOSURE]} value(s) are withheld to protect "
-            "confidentiality, shown as [c]: counts below the disclosure threshold, values that "
-            "would let them be worked out, and statistics derived from them.",
-            f"{counts[sdc.CellStatus.SUPPRESSED_UNRELIABLE]} rate(s) are not shown because they "
-            "rest on fewer than 10 events and are unreliable, shown as [u].",
+            (
+                f"{_count(withheld, 'value is', 'values are')} withheld to protect "
+                "confidentiality, shown as [c]: counts below the disclosure threshold, values "
+                "that would let them be worked out, and statistics derived from them."
+                if withheld
+                else "No value is withheld to protect confidentiality."
+            ),
+            (
+                f"{_count(unreliable, 'rate is', 'rates are')} not shown, shown as [u]: "
+                "fewer than 10 events, too few for a reliable rate."
+                if unreliable
+                else "No rate is withheld as unreliable."
+            ),
             "Downloads (CSV, in this authority's tables folder): "
             + ", ".join(f"{self.template}-{name}.csv" for name in sorted(self.tables))
             + ".",
@@ -64,9 +76,18 @@ class Release:
     def _write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         book = sdc.RecordBook(la_code=self.la_code, template=self.template)
-        report = f"{self.la_code}/{self.template}.html"
         for name, table in sorted(self.tables.items()):
             file = f"{self.template}-{name}.csv"
             write_atomic(folder / file, sdc.render_csv(table))
-            book.add(table, files=[f"{self.la_code}/tables/{file}", report])
+            book.add(table, files=[f"{self.la_code}/tables/{file}"])
+        book.add_report(
+            f"{self.la_code}/{self.template}/report",
+            f"{self.la_code}/{self.template}.html",
+            f"The {self.template} report of {self.la_code}: its tables, and figures drawn "
+            "from them.",
+        )
         book.write_json(folder / RECORDS)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"

@@ -31,13 +31,17 @@ def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
     Notes
     -----
     A comparison is stated only when every number it rests on is released; otherwise the
-    sentence says the rate is withheld and why, never hinting at its size.
+    sentence says the rate is withheld and why, never hinting at its size. A released count
+    of 0 is said as such (nothing was withheld).
     """
     safe = sdc.require_safe(headline, "key_messages")
     messages = []
     for row in range(safe.n_rows):
         label = safe.text(row, "measure")
         status = safe.status(row, "la_rate")
+        if safe.value(row, "la_count") == 0:
+            messages.append(f"{label}: none in {names['la']} over the period.")
+            continue
         if status.suppressed:
             messages.append(f"{label}: the rate for {names['la']} is {_WITHHELD[status]}.")
             continue

@@ -231,6 +231,7 @@ def _clear_run_outputs(reports_dir: Path) -> None:
     if not reports_dir.is_dir():
         return
     (reports_dir / INDEX).unlink(missing_ok=True)
+    (reports_dir / sdc.AUTHORITIES).unlink(missing_ok=True)
     shutil.rmtree(reports_dir / CHECKER_DIR, ignore_errors=True)
     remove_partials(reports_dir)
 

@@ -8,17 +8,19 @@ from ldsa.run.job import JobResult, JobStatus, records_path
 
 _NAVIGATION = {
     INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
+    sdc.AUTHORITIES: "Authorities, their types and regions (public lookup); no statistics.",
     MANIFEST: "Run manifest: job statuses, timings, hashes and versions; no statistics.",
 }
 
 
-def finish_release(plan: BatchPlan, results: list[JobResult]) -> list[sdc.Finding]:
+def finish_release(plan: BatchPlan, results: list[JobResult]) -> sdc.CheckReport:
     """Write ``reports/checker/`` for the run's released outputs, then scan every release.
 
     Returns
     -------
-    list of Finding
-        Values in released files that break the policy (none in a sound run).
+    CheckReport
+        Values in released files that break the policy, alone or through a relation
+        across files (none in a sound run), and the number of relations checked.
     """
     record_files = [
         records_path(plan.work_dir, r.la_code, r.template)
@@ -29,7 +31,7 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> list[sdc.Findin
     book = sdc.RecordBook()
     for name, comment in _NAVIGATION.items():
         if (plan.reports_dir / name).is_file():
-            book.add_custom(f"ldsa/{name}", [name], comment)
+            book.add_custom(f"ldsa/{name}", [name], comment, statistics=False)
     sdc.write_checker_pack(
         plan.reports_dir / CHECKER_DIR,
         [*records, *book.records],
@@ -37,7 +39,7 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> list[sdc.Findin
         reports_dir=plan.reports_dir,
         context=_context(plan),
     )
-    return sdc.scan_outputs(plan.reports_dir, plan.loaded_policy)
+    return sdc.check_release(plan.reports_dir, plan.loaded_policy)
 
 
 def _context(plan: BatchPlan) -> str:

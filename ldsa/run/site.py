@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from pathlib import Path
 
-from ldsa import __version__
+from ldsa import __version__, sdc
 from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
 from ldsa.report.context import describe_period, parse_period
@@ -66,4 +68,21 @@ def build_index(
     )
     path = reports_dir / INDEX
     write_atomic(path, page)
+    write_authorities(store, reports_dir)
+    return path
+
+
+def write_authorities(store: Store, reports_dir: Path) -> Path:
+    """Write ``authorities.csv``: every authority of the store with its type and region.
+
+    Public facts, no statistics: councils look codes up in it, and the differencing
+    scan needs it to know which authorities make up each region.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["la_code", "la_name", "la_type", "region_code", "region_name"])
+    for a in store.geography:
+        writer.writerow([a.la_code, a.la_name, a.la_type, a.region_code, a.region_name])
+    path = reports_dir / sdc.AUTHORITIES
+    write_atomic(path, buffer.getvalue())
     return path

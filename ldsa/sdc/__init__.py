@@ -121,6 +121,7 @@ from __future__ import annotations
 from ldsa.sdc.checker import ACRO_RESULTS_VERSION, write_checker_pack
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
+from ldsa.sdc.differencing import AUTHORITIES
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
@@ -143,12 +144,15 @@ from ldsa.sdc.render import (
     require_safe,
 )
 from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, stack
-from ldsa.sdc.scan import Finding, FindingRule, scan_outputs
+from ldsa.sdc.scan import CheckReport, Finding, FindingRule, check_release, scan_outputs
+from ldsa.sdc.timeline import Timeline, TimeStep
 
 __all__ = [
     "ACRO_RESULTS_VERSION",
+    "AUTHORITIES",
     "PRESETS",
     "CellStatus",
+    "CheckReport",
     "ColumnKind",
     "DerivedFrom",
     "FigureSeries",
@@ -164,6 +168,9 @@ __all__ = [
     "Rule",
     "SafeTable",
     "TieRule",
+    "TimeStep",
+    "Timeline",
+    "check_release",
     "figure_series",
     "load_policy",
     "plan_linked_counts",

@@ -48,7 +48,6 @@ def protect(
     forced: Collection[Hashable] = (),
     secondary_rule: Rule = Rule.SECONDARY,
     audit: bool = True,
-    independent_totals: bool = False,
 ) -> Protection:
     """Apply primary suppression, secondary suppression and rounding to a system.
 
@@ -69,12 +68,6 @@ def protect(
         published sums (:func:`~ldsa.sdc.secondary.determined_cells`); the batch-wide
         linked system skips it (the sole-unknown rule only), as its size makes the
         decomposition too slow.
-    independent_totals
-        Under a rounding policy, round every total from its own raw value instead of
-        summing rounded leaves. The batch-wide linked system uses it: summing thousands
-        of small rounded cells (most rounding to 0) would bias regional and national
-        totals badly, while independent rounding keeps them within half a base.
-
     Returns
     -------
     Protection
@@ -114,7 +107,7 @@ def protect(
         if extra is not None:
             reasons[extra] = secondary_rule
             continue
-        values = _rounded(system, values_raw, policy, independent_totals)
+        values = _rounded(system, values_raw, policy)
         late = [
             key
             for key in system.totals
@@ -163,7 +156,7 @@ def _evaluate(system: AdditiveSystem, raw: Mapping[Hashable, int]) -> dict[Hasha
 
 
 def _rounded(
-    system: AdditiveSystem, raw: Mapping[Hashable, int], policy: Policy, independent: bool
+    system: AdditiveSystem, raw: Mapping[Hashable, int], policy: Policy
 ) -> dict[Hashable, int]:
     """Return values after rounding: leaves rounded; totals recomputed from them, or (when
     ``independent``) rounded from their own raw values."""
@@ -173,8 +166,6 @@ def _rounded(
     for total, parts in system.totals.items():
         if policy.rounding is Rounding.MIDPOINT:
             values[total] = round_midpoint(raw[total], policy.round_base)
-        elif independent:
-            values[total] = round_count(raw[total], policy)
         else:
             values[total] = sum(values[part] for part in parts)
     return values

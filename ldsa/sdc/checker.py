@@ -1,10 +1,18 @@
-"""The output-checker pack: ACRO-compatible ``results.json``, policy, checksums, context."""
+"""The output-checker pack: ACRO-compatible ``results.json``, policy, checksums, context.
+
+Written so that a person can sign a batch off: ``context.md`` opens with a batch summary
+(outputs per template and status, cells per rule, what each rule means and what was done),
+and every output's ``summary`` says in words which rules fired on how many cells and what
+was done about them (suppressed, coarsened to a longer time step, rounded). Per-cell
+outcomes list only the cells a rule touched, so that a full batch stays small.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +20,7 @@ from typing import Any
 from ldsa import __version__
 from ldsa.atomic import write_atomic
 from ldsa.sdc.policy import Policy
-from ldsa.sdc.records import OutputKind, Record, RecordStatus, Rule
+from ldsa.sdc.records import RULE_MEANINGS, OutputKind, Record, RecordStatus, Rule
 
 #: The ACRO release whose ``results.json`` layout the pack follows.
 ACRO_RESULTS_VERSION = "0.4.11"
@@ -25,6 +33,23 @@ ACRO_SUMMARY_KEYS = (
     "nk-rule",
     "all-values-are-same",
 )
+#: What was done to the cells of each rule, for an output's summary.
+_ACTIONS = {
+    Rule.THRESHOLD: "below the threshold, suppressed",
+    Rule.ZEROS: "zeros, suppressed",
+    Rule.SECONDARY: "suppressed so that the table's totals reveal no suppressed cell",
+    Rule.LINKED: "suppressed so that the batch's other tables reveal no suppressed cell",
+    Rule.RUNNING_TOTAL: "running totals withheld so that they reveal no suppressed cell",
+    Rule.DERIVED: "statistics withheld with their suppressed counts",
+    Rule.DOF: "not released: too few residual degrees of freedom",
+    Rule.GROUP_SIZE: "coefficients of small groups suppressed",
+    Rule.NK: "dominated magnitudes suppressed",
+    Rule.P_RATIO: "magnitudes revealing a contributor suppressed",
+    Rule.HISTOGRAM: "small bins merged or suppressed",
+    Rule.FORCED: "suppressed at the analyst's request",
+    Rule.UNRELIABLE: "rates not shown as unreliable ([u], not a disclosure rule)",
+    Rule.ROUNDED: "counts rounded",
+}
 
 
 def write_checker_pack(
@@ -68,10 +93,12 @@ def write_checker_pack(
     The pack holds ``results.json`` (ACRO layout: ``version``, ``tool`` and ``results``
     keyed by uid, each with ``uid``, ``status``, ``type``, ``properties``, ``files`` with their
     ``sdc`` block, ``outcome``, ``command``, ``summary``, ``timestamp``, ``comments``,
-    ``exception``); ``policy.yaml``; ``checksums.sha256`` (``sha256sum -c`` format, every
-    released file); ``context.md``. A released file that no record names is added as a
-    "custom" output with status review, as ACRO does for files it did not produce.
-    File names are relative to ``reports_dir`` (ACRO's are relative to the pack).
+    ``exception``; ldsa adds a top-level ``batch`` summary, which ACRO's readers ignore);
+    ``policy.yaml``; ``checksums.sha256`` (``sha256sum -c`` format, every released file);
+    ``context.md``. ``outcome`` lists, per column, only the rows whose cell a rule touched
+    (every other cell is "ok"). A released file that no record names is added as a
+    "custom" output with status review, as ACRO does for files it did not produce. File
+    names are relative to ``reports_dir`` (ACRO's are relative to the pack).
 
     References
     ----------
@@ -89,12 +116,14 @@ def write_checker_pack(
         if name not in covered:
             results[f"custom:{name}"] = _custom(name, timestamp)
     tool = {"@type": "SoftwareApplication", "name": "ldsa", "version": __version__}
-    document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "results": results}
-    write_atomic(pack / "results.json", json.dumps(document, indent=4, sort_keys=False) + "\n")
+    batch = batch_summary(ordered, policy)
+    document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "batch": batch, "results": results}
+    write_atomic(pack / "results.json", json.dumps(document, indent=1, sort_keys=False) + "\n")
     write_atomic(pack / "policy.yaml", policy.to_yaml())
     sums = "".join(f"{_sha256(root / name)}  {name}\n" for name in files)
     write_atomic(pack / "checksums.sha256", sums)
-    write_atomic(pack / "context.md", _context(ordered, policy, files, covered, context))
+    text = _context(ordered, batch, policy, files, covered, context)
+    write_atomic(pack / "context.md", text)
     return pack / "results.json"
 
 
@@ -122,52 +151,75 @@ def _sdc(record: Record, policy: Policy) -> dict[str, Any]:
     """Return ACRO's ``sdc`` block: counts per rule and the cells of each.
 
     Cells are ``[row, column]`` with columns counted among the value columns (labels are
-    ACRO's index), as in ACRO's own results.
+    ACRO's index), as in ACRO's own results. Rounded cells are counted, not listed.
     """
     position = _value_positions(record)
     cells = {
         rule.value: [[r, position[c]] for r, c in record.cells_for(rule) if c in position]
         for rule in Rule
     }
-    summary: dict[str, Any] = {"suppressed": record.status is RecordStatus.REVIEW}
+    summary: dict[str, Any] = {"suppressed": _suppressed(record)}
     for key in ACRO_SUMMARY_KEYS:
         summary[key] = len(cells.get(key, []))
     for rule in Rule:
         summary.setdefault(rule.value, len(cells[rule.value]))
     summary["round_base"] = policy.round_base
-    all_cells = {key: cells.get(key, []) for key in ACRO_SUMMARY_KEYS}
-    all_cells.update(cells)
-    return {"summary": summary, "cells": all_cells}
+    listed = {key: cells.get(key, []) for key in ACRO_SUMMARY_KEYS}
+    listed.update({k: v for k, v in cells.items() if v and k != Rule.ROUNDED.value})
+    return {"summary": summary, "cells": listed}
+
+
+def _suppressed(record: Record) -> bool:
+    return any(rule in _SUPPRESSING for rule, cells in record.cells if cells)
+
+
+_SUPPRESSING = frozenset(Rule) - {Rule.UNRELIABLE, Rule.ROUNDED}
 
 
 def _outcome(record: Record) -> dict[str, dict[str, str]]:
-    """Return ACRO's ``outcome``: per column, per row label, "ok" or "rule; rule; "."""
+    """ACRO's ``outcome``, per column and row label, for the cells a rule touched only."""
     fired: dict[tuple[int, int], list[str]] = {}
     for rule, cells in record.cells:
+        if rule is Rule.ROUNDED:
+            continue
         for cell in cells:
             fired.setdefault(cell, []).append(rule.value)
-    return {
-        column: {
-            label: "".join(f"{rule}; " for rule in fired[(row, col)])
-            if (row, col) in fired
-            else "ok"
-            for row, label in enumerate(record.row_labels)
-        }
-        for col, column in enumerate(record.columns)
-        if column not in record.label_columns
-    }
+    out: dict[str, dict[str, str]] = {}
+    for (row, col), rules in sorted(fired.items()):
+        out.setdefault(record.columns[col], {})[record.row_labels[row]] = "; ".join(rules)
+    return out
+
+
+def describe(record: Record, policy: Policy) -> str:
+    """One output's verdict in words: status, each rule with its cells and action, and the
+    time step when a series was coarsened."""
+    parts = [
+        f"{rule.value}: {len(cells)} {'cell' if len(cells) == 1 else 'cells'} {_ACTIONS[rule]}"
+        + (f" to base {policy.round_base}" if rule is Rule.ROUNDED else "")
+        for rule, cells in record.cells
+        if cells
+    ]
+    properties = dict(record.properties)
+    step = properties.get("time_step")
+    if step and step != "week":
+        parts.append(
+            f"coarsened: released by {step}, not by week. {properties['time_step_reason']}"
+        )
+    if not parts:
+        return f"{record.status.value}: nothing withheld"
+    return f"{record.status.value}: " + "; ".join(parts)
 
 
 def _result(record: Record, policy: Policy, timestamp: str) -> dict[str, Any]:
     """Return one ``results`` entry in ACRO's layout."""
-    sdc = _sdc(record, policy)
+    sdc = _sdc(record, policy) if record.kind is not OutputKind.CUSTOM else {}
     properties = dict(record.properties)
     properties.update(
         {
             "la_code": record.la_code,
             "template": record.template,
             "description": record.description,
-            "policy": f"{record.policy_name} {record.policy_version}",
+            "policy": f"{record.policy_name} {record.policy_version}".strip(),
         }
     )
     return {
@@ -178,7 +230,7 @@ def _result(record: Record, policy: Policy, timestamp: str) -> dict[str, Any]:
         "files": [{"name": name, "sdc": sdc} for name in record.files],
         "outcome": _outcome(record),
         "command": f"ldsa.sdc.{properties.get('method', 'release')}",
-        "summary": record.summary,
+        "summary": describe(record, policy),
         "timestamp": timestamp,
         "comments": list(record.comments),
         "exception": record.exception,
@@ -195,36 +247,83 @@ def _custom(name: str, timestamp: str) -> dict[str, Any]:
         "files": [{"name": name, "sdc": {}}],
         "outcome": {},
         "command": "custom",
-        "summary": RecordStatus.REVIEW.value,
+        "summary": "review: a released file with no disclosure record",
         "timestamp": timestamp,
         "comments": ["released file with no disclosure record: check it by eye"],
         "exception": "",
     }
 
 
+def batch_summary(records: Sequence[Record], policy: Policy) -> dict[str, Any]:
+    """Outputs per template and status, cells per rule with its meaning, and time steps."""
+    outputs: dict[str, Counter[str]] = {}
+    cells: Counter[Rule] = Counter()
+    steps: dict[str, Counter[str]] = {}
+    for record in records:
+        template = record.template or "(batch)"
+        outputs.setdefault(template, Counter())[record.status.value] += 1
+        for rule, found in record.cells:
+            cells[rule] += len(found)
+        step = dict(record.properties).get("time_step")
+        if step and record.kind is OutputKind.TABLE:
+            steps.setdefault(template, Counter())[step] += 1
+    return {
+        "policy": f"{policy.name} {policy.version}",
+        "outputs": {t: dict(sorted(c.items())) for t, c in sorted(outputs.items())},
+        "review": sum(r.status is RecordStatus.REVIEW for r in records),
+        "cells": {
+            rule.value: {"cells": cells[rule], "meaning": RULE_MEANINGS[rule]}
+            for rule in Rule
+            if cells[rule]
+        },
+        "time_steps": {t: dict(sorted(c.items())) for t, c in sorted(steps.items())},
+    }
+
+
 def _context(
     records: Sequence[Record],
+    batch: dict[str, Any],
     policy: Policy,
     files: Sequence[str],
     covered: set[str],
     context: str,
 ) -> str:
-    """Return the context text for the checker."""
-    statuses = dict.fromkeys(RecordStatus, 0)
-    for record in records:
-        statuses[record.status] += 1
+    """Return the context text for the checker: the batch summary first."""
     lines = [
         "# Output-checker pack",
         "",
+        "## Batch summary",
+        "",
         f"Policy: {policy.name} {policy.version} (threshold {policy.threshold}, "
         f"zeros disclosive: {policy.zeros_are_disclosive}, round base {policy.round_base}, "
-        f"rounding {policy.rounding.value}, derived from {policy.derived_from.value}).",
-        f"Outputs: {len(records)} ("
-        + ", ".join(f"{s.value} {n}" for s, n in statuses.items())
-        + f"); released files: {len(files)}, of which {len(set(files) - covered)} "
-        "without a record (listed as custom outputs for review).",
+        f"rounding {policy.rounding.value}, derived from {policy.derived_from.value}, "
+        f"coarser time step above {policy.max_withheld_share:.0%} withheld).",
+        f"Released files: {len(files)}, of which {len(set(files) - covered)} without a "
+        "record (listed as custom outputs for review).",
         "",
-        "Markers: [c] suppressed to protect confidentiality; [u] not shown because too few",
+        "| template | outputs | pass | review | fail |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for template, statuses in batch["outputs"].items():
+        total = sum(statuses.values())
+        row = [str(statuses.get(s.value, 0)) for s in RecordStatus]
+        lines.append(f"| {template} | {total} | " + " | ".join(row) + " |")
+    lines += ["", "| rule | cells | what it means, and what was done |", "| --- | --- | --- |"]
+    for rule, info in batch["cells"].items():
+        lines.append(f"| {rule} | {info['cells']:,} | {info['meaning']} |")
+    if batch["time_steps"]:
+        lines += ["", "Time steps of released series tables (adaptive time resolution):", ""]
+        for template, counts in batch["time_steps"].items():
+            shown = ", ".join(f"{step} {n}" for step, n in counts.items())
+            lines.append(f"- {template}: {shown}")
+    failed = sum(r.status is RecordStatus.FAIL for r in records)
+    lines += [
+        "",
+        "An output is *review* when a rule withheld or changed some of its cells: the "
+        "rule table says what was done. "
+        + (f"{failed} output(s) failed: see below." if failed else "No output failed."),
+        "",
+        "Markers: [c] suppressed to protect confidentiality; [u] not shown because too few "
         "events to be reliable (not a disclosure issue).",
         "",
     ]
@@ -234,12 +333,11 @@ def _context(
         lines += [f"- `{name}`" for name in missing] + [""]
     if context:
         lines += [context.rstrip(), ""]
-    lines.append("## Outputs")
-    lines.append("")
+    lines += ["## Outputs", ""]
     for record in records:
-        text = f"- `{record.uid}` ({record.kind.value}, {record.summary})"
+        text = f"- `{record.uid}` ({record.kind.value}) {describe(record, policy)}"
         if record.description:
-            text += f": {record.description}"
+            text += f". {record.description}"
         lines.append(text)
     return "\n".join(lines) + "\n"
 

@@ -122,8 +122,8 @@ def release_rates(
         row_labels=counts.record.row_labels,
         cells=cells,
         properties={
+            **dict(counts.record.properties),
             "method": "release_rates",
-            "counts_output": counts.output_id,
             "derived_from": policy.derived_from.value,
         },
     )

@@ -60,6 +60,10 @@ class Policy:
         ``p_ratio`` times the largest.
     derived_from
         Rates and intervals are computed from raw or controlled counts.
+    max_withheld_share
+        Adaptive time resolution: a series that would lose more than this share of its
+        points to suppression at one time step (weeks) is released at the next coarser
+        one (months, quarters, the whole period).
     """
 
     name: str
@@ -74,6 +78,7 @@ class Policy:
     nk_k: float
     p_ratio: float
     derived_from: DerivedFrom
+    max_withheld_share: float
 
     @property
     def rounds(self) -> bool:
@@ -94,7 +99,7 @@ class Policy:
 
 
 _INT_KEYS = ("threshold", "round_base", "dof_threshold", "nk_n")
-_FLOAT_KEYS = ("nk_k", "p_ratio")
+_FLOAT_KEYS = ("nk_k", "p_ratio", "max_withheld_share")
 _ENUM_KEYS: dict[str, type[enum.Enum]] = {
     "tie_rule": TieRule,
     "rounding": Rounding,

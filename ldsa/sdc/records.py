@@ -26,6 +26,7 @@ class Rule(enum.Enum):
     ZEROS = "zeros"  # a zero under a policy that treats zeros as disclosive (primary)
     SECONDARY = "secondary"  # complementary suppression within the table
     LINKED = "linked"  # complementary suppression across linked tables
+    RUNNING_TOTAL = "running-total"  # a running total that would reveal suppressed cells
     DERIVED = "derived"  # a rate or interval whose count is suppressed
     DOF = "dof"  # a model with too few residual degrees of freedom
     GROUP_SIZE = "group-size"  # a coefficient of a group smaller than the threshold
@@ -39,6 +40,38 @@ class Rule(enum.Enum):
 
 #: Rules that withhold a value for disclosure (anything else is informational).
 SUPPRESSING_RULES = frozenset(Rule) - {Rule.UNRELIABLE, Rule.ROUNDED}
+
+#: What each rule means and what was done, in one plain sentence (for the checkers).
+RULE_MEANINGS: dict[Rule, str] = {
+    Rule.THRESHOLD: "A count below the policy's threshold: suppressed.",
+    Rule.ZEROS: "A zero, under a policy that treats zeros as disclosive: suppressed.",
+    Rule.SECONDARY: (
+        "A cell that the table's own totals would let someone work out a suppressed cell "
+        "from: suppressed as well (complementary suppression within the table)."
+    ),
+    Rule.LINKED: (
+        "A cell that, with the other tables released in the batch (weeks and running "
+        "totals, an authority and its region and England, coarser steps), would pin a "
+        "suppressed cell or leave suppressed cells summing to less than the threshold: "
+        "suppressed as well (complementary suppression across tables)."
+    ),
+    Rule.RUNNING_TOTAL: (
+        "A running total that would reveal the suppressed cells since the last one "
+        "released: withheld until the cells since then are safe together."
+    ),
+    Rule.DERIVED: "A rate or interval computed from a suppressed count: suppressed with it.",
+    Rule.DOF: "A model with too few residual degrees of freedom: not released.",
+    Rule.GROUP_SIZE: "A model coefficient of a group smaller than the threshold: suppressed.",
+    Rule.NK: "A magnitude dominated by its largest contributors (N-K rule): suppressed.",
+    Rule.P_RATIO: "A magnitude that reveals its largest contributor (p% rule): suppressed.",
+    Rule.HISTOGRAM: "A histogram bin below the threshold: merged or suppressed.",
+    Rule.FORCED: "A cell the analyst asked to suppress: suppressed.",
+    Rule.UNRELIABLE: (
+        "A rate from fewer than 10 events: not shown because unreliable ([u]); not a "
+        "disclosure rule."
+    ),
+    Rule.ROUNDED: "A count rounded to the policy's base (totals rounded from raw values).",
+}
 
 
 class RecordStatus(enum.Enum):
@@ -226,7 +259,7 @@ def subset_record(
         ),
         row_labels=tuple(record.row_labels[r] for r in rows),
         cells=kept,
-        properties=tuple(sorted((*record.properties, ("subset_of", record.uid)))),
+        properties=record.properties,
     )
 
 
@@ -281,15 +314,23 @@ class RecordBook:
         )
         return self._put(record)
 
-    def add_custom(self, uid: str, files: Iterable[str | os.PathLike[str]], comment: str) -> Record:
+    def add_custom(
+        self,
+        uid: str,
+        files: Iterable[str | os.PathLike[str]],
+        comment: str,
+        *,
+        statistics: bool = True,
+    ) -> Record:
         """Add a record for an output that did not pass through a release function.
 
-        ACRO marks such outputs "custom", status review: a checker must look at them.
+        ACRO marks such outputs "custom", status review: a checker must look at them. An
+        output that holds no statistic (a navigation page, a run log) passes instead.
         """
         record = Record(
             uid=uid,
             kind=OutputKind.CUSTOM,
-            status=RecordStatus.REVIEW,
+            status=RecordStatus.REVIEW if statistics else RecordStatus.PASS,
             policy_name="",
             policy_version="",
             description=comment,
@@ -300,6 +341,37 @@ class RecordBook:
             la_code=self.la_code,
             template=self.template,
             files=tuple(sorted(Path(f).as_posix() for f in files)),
+        )
+        return self._put(record)
+
+    def add_report(self, uid: str, file: str | os.PathLike[str], description: str) -> Record:
+        """Add the record of a report page that shows the tables already added.
+
+        The page shows the same released values as the tables' files (tables, and figures
+        drawn from them), so its status is theirs: review if any of them needs a review.
+        """
+        shown = self.records
+        status = (
+            RecordStatus.REVIEW
+            if any(r.status is RecordStatus.REVIEW for r in shown)
+            else RecordStatus.PASS
+        )
+        comment = "Shows the released tables " + ", ".join(r.uid for r in shown) + "."
+        record = Record(
+            uid=uid,
+            kind=OutputKind.CUSTOM,
+            status=status,
+            policy_name=shown[0].policy_name if shown else "",
+            policy_version=shown[0].policy_version if shown else "",
+            description=description,
+            columns=(),
+            row_labels=(),
+            cells=(),
+            properties=(("method", "report"), ("shows", ", ".join(r.uid for r in shown))),
+            comments=(comment,),
+            la_code=self.la_code,
+            template=self.template,
+            files=(Path(file).as_posix(),),
         )
         return self._put(record)
 

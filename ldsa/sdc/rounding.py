@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from ldsa.sdc.policy import Policy, Rounding
 
 
@@ -99,3 +102,14 @@ def is_rounded(count: int, policy: Policy) -> bool:
     if policy.rounding is Rounding.MIDPOINT:
         return count == 0 or count % policy.round_base == policy.round_base // 2
     return count % policy.round_base == 0
+
+
+def round_counts(counts: npt.ArrayLike, policy: Policy) -> npt.NDArray[np.int64]:
+    """Vectorised :func:`round_count`: every count rounded as ``policy`` says."""
+    values = np.asarray(counts, dtype=np.int64)
+    base = policy.round_base
+    if base <= 1:
+        return values.copy()
+    if policy.rounding is Rounding.MIDPOINT:
+        return np.where(values == 0, 0, -(-values // base) * base - base // 2)
+    return (2 * values + base) // (2 * base) * base

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -92,6 +92,10 @@ class SafeTable:
             "How to fix: call an ldsa.sdc.release_* function on the raw values."
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Unpickling builds an object without __init__: it would be a way to forge one.
+        raise DisclosureError("SafeTable: cannot be pickled or copied; release it again.")
+
     @property
     def n_rows(self) -> int:
         """Number of rows (including a total row)."""
@@ -174,7 +178,7 @@ class SafeTable:
         Returns
         -------
         SafeTable
-            The view, with its own record (cells renumbered, ``subset_of`` property).
+            The view, with its own record (cells renumbered, the same properties).
         """
         names = list(self.columns) if columns is None else list(columns)
         cols = [self.column_index(name) for name in names]
@@ -287,9 +291,10 @@ def stack(
     columns: Sequence[str],
     label_column: str,
     labels: Sequence[str],
+    extra_labels: Mapping[str, Sequence[str]] | None = None,
     description: str = "",
 ) -> SafeTable:
-    """Stack released one-shape tables into one, a label column first, columns renamed.
+    """Stack released one-shape tables into one, label columns first, columns renamed.
 
     Stacking only places released values side by side: it releases nothing new, so the
     result keeps every cell's status and each part's rule outcomes.
@@ -306,6 +311,8 @@ def stack(
         New names of the parts' columns, by position.
     label_column, labels
         Name of the new first column and its value for each part's rows.
+    extra_labels
+        Further label columns after the first, each with its value for each part.
     description
         What the table shows, for the checker.
 
@@ -317,7 +324,10 @@ def stack(
     parts = list(tables)
     if not all(isinstance(part, SafeTable) for part in parts):
         raise DisclosureError(f"{output_id}: stack accepts only released SafeTables.")
-    if len(parts) != len(labels) or any(p.kinds != parts[0].kinds for p in parts):
+    extra = dict(extra_labels or {})
+    if any(len(v) != len(parts) for v in [labels, *extra.values()]) or any(
+        p.kinds != parts[0].kinds for p in parts
+    ):
         raise ValueError(f"{output_id}: stack needs one label per table and equal column kinds.")
     if len(columns) != len(parts[0].columns):
         raise ValueError(f"{output_id}: give one new name per column ({len(parts[0].columns)}).")
@@ -325,31 +335,33 @@ def stack(
     statuses: list[tuple[CellStatus, ...]] = []
     row_names: list[str] = []
     cells: dict[Rule, list[tuple[int, int]]] = {}
-    for part, label in zip(parts, labels, strict=True):
+    width = 1 + len(extra)
+    for index, (part, label) in enumerate(zip(parts, labels, strict=True)):
         for rule, found in part.record.cells:
-            cells.setdefault(rule, []).extend((len(values) + r, c + 1) for r, c in found)
+            cells.setdefault(rule, []).extend((len(values) + r, c + width) for r, c in found)
+        more = [column[index] for column in extra.values()]
         for row in range(part.n_rows):
-            values.append((label, *part.values[row]))
-            statuses.append((CellStatus.RELEASED, *part.statuses[row]))
+            values.append((label, *more, *part.values[row]))
+            statuses.append((CellStatus.RELEASED,) * width + part.statuses[row])
             row_names.append(f"{label} / {part.row_label(row)}")
-    names = [label_column, *columns]
+    names = [label_column, *extra, *columns]
     record = make_record(
         uid=output_id,
         kind=OutputKind.TABLE,
         policy=policy,
         description=description,
         columns=names,
-        label_columns=[label_column],
+        label_columns=[label_column, *extra],
         row_labels=row_names,
         cells=cells,
-        properties={"method": "stack", "parts": ", ".join(p.output_id for p in parts)},
+        properties={**dict(parts[0].record.properties), "method": "stack"},
     )
     return issue_table(
         output_id=output_id,
         columns=names,
-        kinds=[ColumnKind.LABEL, *parts[0].kinds],
+        kinds=[ColumnKind.LABEL] * width + list(parts[0].kinds),
         values=values,
         statuses=statuses,
         record=record,
-        decimals=[0, *parts[0].decimals],
+        decimals=[0] * width + list(parts[0].decimals),
     )

@@ -14,11 +14,14 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ldsa.sdc.differencing import Breach, scan_relations
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.primary import is_unsafe_count
 from ldsa.sdc.rounding import is_rounded
 
 _MARKERS = ("[c]", "[u]")
+#: Column names ending so are labels, never statistics derived from a count.
+_LABEL_SUFFIXES = ("_code", "_name", "_id", "_start", "_end", "_step")
 _INTEGER = re.compile(r"^-?\d+(\.0+)?$")
 
 
@@ -30,6 +33,10 @@ class FindingRule(enum.Enum):
     NOT_ROUNDED = "not-rounded"  # a count off the rounding grid under a rounding policy
     UNMARKED = "unmarked-count"  # a count cell neither a whole number nor a marker
     DERIVED = "derived-from-suppressed"  # a statistic shown beside its suppressed count
+    PINNED = "pinned-by-relation"  # a suppressed cell is the only unknown of a relation
+    SMALL_SUM = "unsafe-sum-by-relation"  # unknowns of a relation sum to an unsafe value
+    INCONSISTENT = "inconsistent-copies"  # one cell published with two values
+    REGION_UNKNOWN = "region-unknown"  # an authority's region cannot be read: not checked
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -62,7 +69,33 @@ class _Grid:
     ids: list[str] = dataclasses.field(default_factory=list)
 
 
-def scan_outputs(reports_dir: str | os.PathLike[str], policy: Policy) -> list[Finding]:
+@dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_release` found: breaches, and how many relations it checked."""
+
+    findings: tuple[Finding, ...]
+    relations: int
+
+
+def check_release(reports_dir: str | os.PathLike[str], policy: Policy) -> CheckReport:
+    """Scan every released table on its own and every relation across the batch's files.
+
+    See :func:`scan_outputs` (each table) and
+    :func:`~ldsa.sdc.differencing.scan_relations` (across files).
+    """
+    tables = scan_outputs(reports_dir, policy, relations=False)
+    across = scan_relations(Path(reports_dir), policy)
+    rules = {breach: FindingRule(breach.value) for breach in Breach}
+    found = [
+        Finding(f.file, f"{f.measure} of {f.area}", f.period or "all periods", rules[f.breach])
+        for f in across.findings
+    ]
+    return CheckReport(tuple(sorted(set(tables) | set(found))), across.relations)
+
+
+def scan_outputs(
+    reports_dir: str | os.PathLike[str], policy: Policy, *, relations: bool = True
+) -> list[Finding]:
     """Scan released CSVs and HTML tables under ``reports_dir`` for disclosure breaches.
 
     Parameters
@@ -71,6 +104,8 @@ def scan_outputs(reports_dir: str | os.PathLike[str], policy: Policy) -> list[Fi
         The released folder: ``<la_code>/tables/*.csv`` and ``**/*.html`` are read.
     policy
         The policy the outputs must meet.
+    relations
+        Also check every relation across the files of the batch (differencing).
 
     Returns
     -------
@@ -96,6 +131,8 @@ def scan_outputs(reports_dir: str | os.PathLike[str], policy: Policy) -> list[Fi
     .. [2] OpenSAFELY output checking: most rejections are unrounded or badly redacted
        small counts.
     """
+    if relations:
+        return list(check_release(reports_dir, policy).findings)
     root = Path(reports_dir)
     findings: list[Finding] = []
     for path in sorted(root.glob("*/tables/*.csv")):
@@ -176,6 +213,8 @@ def _derived_from_suppressed(grid: _Grid) -> list[tuple[int, int]]:
 
     def word(column: int) -> str:
         name = grid.ids[column] if column < len(grid.ids) else ""
+        if name.strip().lower().endswith(_LABEL_SUFFIXES):
+            return ""  # a label (a code, a date), not a statistic
         return name.strip().lower().split("_", 1)[0]
 
     counts_by_word: dict[str, list[int]] = {}

@@ -24,21 +24,26 @@ def overview(small_store: Path) -> Overview:
     return Overview.open(str(small_store), code, "2020-03-01", "2022-03-31")
 
 
-def test_weekly_counts_agree_with_store(overview: Overview) -> None:
-    """Released weekly case counts equal the store's wherever they are released."""
+def test_counts_agree_with_store(overview: Overview) -> None:
+    """Released case counts equal the store's, over each period, wherever released."""
     store, code = overview.context.store, overview.context.authority.la_code
     cases = store.la_table(code, "cases")
     weeks = cases.groupby(pd.DatetimeIndex(cases["date"]).to_period("W-SUN").start_time)["cases"]
-    raw = weeks.sum().reindex(overview.weeks, fill_value=0)
-    released = overview.weekly["cases"].released_frame()["la_cases_count"]
-    shown = released.notna().to_numpy()
+    raw = weeks.sum().reindex(overview.weeks, fill_value=0).to_numpy()
+    released = overview.series_rates("cases").released_frame()
+    first = [list(overview.weeks.strftime("%Y-%m-%d")).index(d) for d in released["period_start"]]
+    shown = released["la_cases_count"].notna().to_numpy()
     assert shown.any()
-    assert (released[shown].to_numpy() == raw.to_numpy()[shown]).all()
+    for row in [r for r in range(len(released)) if shown[r]]:
+        span = raw[first[row] : first[row] + int(released["weeks"][row])]
+        assert released["la_cases_count"][row] == span.sum()
 
 
 def test_no_released_count_below_threshold(overview: Overview) -> None:
     """Under the default policy no released count lies in 1..9."""
-    for table in (overview.headline, *(overview.weekly_rates(m) for m in overview.weekly)):
+    tables = [overview.headline, *(overview.series_rates(m) for m in ("cases", "deaths"))]
+    tables += [overview.cumulative_rates("cases")]
+    for table in tables:
         frame = table.released_frame()
         for column in frame.columns:
             if column.endswith("_count"):
@@ -61,14 +66,25 @@ def test_weekly_series_holds_whole_weeks(overview: Overview) -> None:
     assert weeks.max() + pd.Timedelta(days=6) <= pd.Timestamp("2022-03-31")
 
 
-def test_drawnhave_alt_text(overview: Overview) -> None:
+@pytest.fixture(scope="module")
+def large_overview(small_store: Path) -> Overview:
+    """The overview of the small store's most populous authority (weekly cases)."""
+    store = Store(small_store)
+    sizes = store.all_la_table("population").groupby("la_code")["population"].sum()
+    return Overview.open(str(small_store), str(sizes.idxmax()), "2020-03-01", "2022-03-31")
+
+
+def test_drawn_figures_have_alt_text(large_overview: Overview) -> None:
     """Every figure is an inline PNG with alt text naming what it shows."""
+    overview = large_overview
     drawn = (
         overview.pyramid(),
-        overview.weekly_figure("cases"),
-        overview.cumulative_figure("deaths"),
+        overview.series_figure("cases"),
+        overview.cumulative_figure("cases"),
     )
-    assert "peaked in the week of" in drawn[1].alt
+    assert isinstance(drawn[1], figures.FigureOutput)
+    assert isinstance(drawn[2], figures.FigureOutput)
+    assert "highest" in drawn[1].alt
     assert "reached" in drawn[2].alt
     assert "65 and over make up" in drawn[0].alt
     for figure in drawn:
@@ -93,7 +109,9 @@ def test_presentation_refuses_raw_frames(overview: Overview) -> None:
     with pytest.raises(DisclosureError):
         ReleasedTable(raw, "caption", {})  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
-        figures.rate_lines(raw, overview.names(), "weekly cases", "title")  # type: ignore[arg-type]
+        figures.step_lines(  # type: ignore[arg-type]
+            raw, overview.names(), title="t", step=sdc.TimeStep.WEEK, labels=[], note=""
+        )
     with pytest.raises(DisclosureError):
         key_messages(raw, overview.names())  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
@@ -109,20 +127,24 @@ def test_downloads_write_csvs_and_records(small_store: Path, tmp_path: Path) -> 
     overview.headline_table()
     overview.pyramid()
     for measure in ("cases", "covid_deaths", "deaths"):
-        overview.weekly_figure(measure)
+        overview.series_figure(measure)
+    overview.cumulative_figure("cases")
     note = overview.downloads()
-    assert any("[c]" in line for line in note.lines)
+    assert any("confidentiality" in line for line in note.lines)
     csvs = sorted(p.name for p in tmp_path.glob("*.csv"))
     assert csvs == [
+        "overview-cases_cumulative.csv",
+        "overview-cases_over_time.csv",
+        "overview-covid_deaths_over_time.csv",
+        "overview-deaths_over_time.csv",
         "overview-headline.csv",
         "overview-population.csv",
-        "overview-weekly_cases.csv",
-        "overview-weekly_covid_deaths.csv",
-        "overview-weekly_deaths.csv",
     ]
     records = sdc.read_records([tmp_path / "records.json"])
-    names = {n.removeprefix("overview-").removesuffix(".csv") for n in csvs}
+    names = {n.removeprefix("overview-").removesuffix(".csv") for n in csvs} | {"report"}
     assert {r.uid for r in records} == {f"{code}/overview/{name}" for name in names}
+    report = next(r for r in records if r.uid.endswith("/report"))
+    assert report.files == (f"{code}/overview.html",)
 
 
 def test_unknown_policy_refused(small_store: Path) -> None:
@@ -146,3 +168,13 @@ def test_bad_periods_refused(start: str, end: str, problem: str) -> None:
     """Malformed, out-of-range, reversed or too-short periods are refused with the reason."""
     with pytest.raises(InvalidParameterError, match=problem):
         parse_period(start, end)
+
+
+def test_whole_period_series_is_a_notice(overview: Overview) -> None:
+    """A series released only as one total is a plain note, not an empty chart."""
+    steps = {m: overview.step(m) for m in ("cases", "covid_deaths", "deaths")}
+    measure = next(m for m, step in steps.items() if step is sdc.TimeStep.PERIOD)
+    shown = overview.series_figure(measure)
+    assert isinstance(shown, figures.Notice)
+    assert "whole period" in shown.text
+    assert "<p class=" in shown._repr_html_()

@@ -16,6 +16,7 @@ from ldsa.sdc import (
     RecordStatus,
     SafeTable,
     load_policy,
+    plan_linked_counts,
     read_records,
     release_counts,
     render_csv,
@@ -117,12 +118,16 @@ def test_checker_pack(tmp_path: Path, table: SafeTable, default_policy: Policy) 
     assert sdc["cells"]["secondary"] == [[2, 0]]
     assert list(entry["outcome"]) == ["cases_count"]
     assert results["tool"]["name"] == "ldsa"
-    assert entry["outcome"]["cases_count"] == {
-        "a": "threshold; ",
-        "b": "ok",
-        "c": "secondary; ",
-        "Total": "ok",
-    }
+    assert entry["outcome"]["cases_count"] == {"a": "threshold", "c": "secondary"}
+    assert entry["summary"] == (
+        "review: threshold: 1 cell below the threshold, suppressed; secondary: 1 cell "
+        "suppressed so that the table's totals reveal no suppressed cell"
+    )
+    batch = results["batch"]
+    assert batch["outputs"] == {"overview": {"pass": 1, "review": 1}}
+    assert batch["review"] == 1
+    assert batch["cells"]["threshold"]["cells"] == 1
+    assert "threshold" in batch["cells"]["threshold"]["meaning"]
     assert entry["properties"]["la_code"] == "E1"
     assert entry["command"] == "ldsa.sdc.release_counts"
     assert entry["comments"] == ["ok"]
@@ -134,9 +139,12 @@ def test_checker_pack(tmp_path: Path, table: SafeTable, default_policy: Policy) 
     assert sums[-1] == f"{expected}  index.html"
     assert len(sums) == 3
     context = (reports / "checker" / "context.md").read_text(encoding="utf-8")
-    assert "Hello" in context
+    assert context.index("## Batch summary") < context.index("Hello")
+    assert "| overview | 2 | 1 | 1 | 0 |" in context
+    assert "| threshold | 1 | A count below the policy's threshold: suppressed. |" in context
     assert "Cases by band" in context
     assert "[c]" in context
+    assert "No output failed." in context
 
 
 def test_checker_pack_is_reproducible(
@@ -159,3 +167,40 @@ def test_checker_pack_is_reproducible(
     assert len((pack / "checksums.sha256").read_text(encoding="utf-8").splitlines()) == 1
     context = (pack / "context.md").read_text(encoding="utf-8")
     assert "not among the released files:\n\n- `E1/overview.html`" in context
+
+
+def test_checker_pack_explains_coarse_rounded_series(tmp_path: Path, strict_policy: Policy) -> None:
+    """A small authority's series, coarsened and rounded under the strict policy: its
+    summary names the step and why, the outcome leaves rounding out (every cell is
+    rounded), and the batch context counts the step."""
+    weeks = [f"2021-01-{day:02d}" for day in (4, 11, 18, 25)] + ["2021-02-01", "2021-02-08"]
+    frame = pd.DataFrame(
+        [
+            (la, "R1", week, count)
+            for la, counts in {"E1": [1, 0, 2, 1, 3, 2], "E2": [40, 45, 50, 60, 70, 80]}.items()
+            for week, count in zip(weeks, counts, strict=True)
+        ],
+        columns=["la_code", "region_code", "week", "cases_count"],
+    )
+    plan = plan_linked_counts(
+        frame, count_column="cases_count", period_column="week", policy=strict_policy
+    )
+    series = plan.table("E1", output_id="E1/overview/cases_over_time", description="Cases")
+    book = RecordBook(la_code="E1", template="overview")
+    book.add(series)
+    reports = tmp_path / "reports"
+    (reports / "E1" / "tables").mkdir(parents=True)
+    (reports / "E1" / "tables" / "cases.csv").write_text(render_csv(series), encoding="utf-8")
+    path = write_checker_pack(reports / "checker", book.records, strict_policy, reports_dir=reports)
+    results = json.loads(path.read_text(encoding="utf-8"))
+    entry = results["results"]["E1/overview/cases_over_time"]
+    step = entry["properties"]["time_step"]
+    assert step != "week"
+    assert f"coarsened: released by {step}, not by week." in entry["summary"]
+    assert "rounded: " in entry["summary"]
+    assert "to base 5" in entry["summary"]
+    fired = [rules for column in entry["outcome"].values() for rules in column.values()]
+    assert all("rounded" not in rules for rules in fired)
+    assert results["batch"]["time_steps"] == {"overview": {step: 1}}
+    context = (reports / "checker" / "context.md").read_text(encoding="utf-8")
+    assert f"- overview: {step} 1" in context

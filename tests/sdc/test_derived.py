@@ -43,7 +43,7 @@ def test_rates_follow_counts(counts: SafeTable, default_policy: Policy) -> None:
     assert table.status(1, "rate") is CellStatus.SUPPRESSED_UNRELIABLE
     assert table.record.cells_for(Rule.DERIVED) == ((0, 2), (0, 3))
     assert table.record.cells_for(Rule.THRESHOLD) == ((0, 1),)
-    assert dict(table.record.properties)["counts_output"] == "c"
+    assert dict(table.record.properties)["method"] == "release_rates"
 
 
 def test_rates_without_counts(counts: SafeTable, default_policy: Policy) -> None:

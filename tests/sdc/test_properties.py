@@ -11,12 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldsa.sdc import (
-    CellStatus,
     Policy,
     Rounding,
     SafeTable,
     load_policy,
-    plan_linked_counts,
     release_counts,
     render_csv,
     render_html_table,
@@ -185,59 +183,3 @@ def test_scanner_finds_nothing_in_released_tables(
         (root / "E1" / "tables" / "t.csv").write_text(render_csv(table), encoding="utf-8")
         (root / "E1" / "t.html").write_text(render_html_table(table), encoding="utf-8")
         assert scan_outputs(root, policy) == []
-
-
-@st.composite
-def batches(draw: st.DrawFn) -> pd.DataFrame:
-    """Random counts for 2-7 LAs in 1-3 regions over 1-4 periods."""
-    n_las = draw(st.integers(2, 7))
-    n_regions = draw(st.integers(1, 3))
-    n_periods = draw(st.integers(1, 4))
-    rows = []
-    for la in range(n_las):
-        for t in range(n_periods):
-            rows.append((f"L{la}", f"R{la % n_regions}", f"t{t}", draw(COUNT)))
-    return pd.DataFrame(rows, columns=["la_code", "region_code", "period_start", "cases_count"])
-
-
-@pytest.mark.parametrize("name", ["default", "strict"])
-@settings(max_examples=100)
-@given(frame=batches())
-def test_linked_tables_leave_no_single_unknown(name: str, frame: pd.DataFrame) -> None:
-    """Across LA/region/England and weekly/cumulative no suppressed value is the only unknown."""
-    policy = POLICIES[name]
-    plan = plan_linked_counts(
-        frame,
-        count_column="cases_count",
-        period_column="period_start",
-        policy=policy,
-        cumulative=True,
-    )
-    hidden = set(plan.reasons)
-    periods = range(len(plan.periods))
-    regions = sorted(set(plan.region_of.values()))
-    for measure in ("period", "cumulative"):
-        for t in periods:
-            equations = [
-                (
-                    ("region", r, t, measure),
-                    [("la", la, t, measure) for la, reg in plan.region_of.items() if reg == r],
-                )
-                for r in regions
-            ]
-            equations.append(
-                (("england", "E92000001", t, measure), [("region", r, t, measure) for r in regions])
-            )
-            for total, parts in equations:
-                assert sum(k in hidden for k in [total, *parts]) != 1
-    for level, code in [("la", la) for la in plan.region_of] + [("region", r) for r in regions]:
-        for t in periods:
-            members = [(level, code, t, "cumulative"), (level, code, t, "period")]
-            if t:
-                members.append((level, code, t - 1, "cumulative"))
-            assert sum(k in hidden for k in members) != 1
-    for _key, value in plan.released.items():
-        if value is not None:
-            assert not is_unsafe_count(value, policy)
-            assert is_rounded(value, policy)
-    assert CellStatus.ROUNDED.marker == ""

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from ldsa.sdc import Policy, Rounding
 from ldsa.sdc.primary import is_unsafe_count
-from ldsa.sdc.rounding import is_rounded, round_count, round_half_up, round_midpoint
+from ldsa.sdc.rounding import (
+    is_rounded,
+    round_count,
+    round_counts,
+    round_half_up,
+    round_midpoint,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,6 +61,17 @@ def test_round_count_and_grid(strict_policy: Policy, default_policy: Policy) -> 
     assert is_rounded(0, midpoint)
     assert is_rounded(9, midpoint)
     assert not is_rounded(6, midpoint)
+
+
+def test_round_counts_is_round_count_for_every_method(
+    strict_policy: Policy, default_policy: Policy
+) -> None:
+    """The vectorised rounding gives what round_count gives, count by count."""
+    midpoint = dataclasses.replace(strict_policy, round_base=6, rounding=Rounding.MIDPOINT)
+    counts = np.arange(0, 200)
+    for policy in (strict_policy, default_policy, midpoint):
+        expected = [round_count(int(c), policy) for c in counts]
+        assert round_counts(counts, policy).tolist() == expected
 
 
 @pytest.mark.parametrize(

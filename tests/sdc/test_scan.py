@@ -58,7 +58,7 @@ def _release_all(root: Path, policy: Policy) -> None:
         {
             "la_code": ["E1", "E2", "E3"] * 2,
             "region_code": ["R"] * 6,
-            "period_start": ["w1"] * 3 + ["w2"] * 3,
+            "period_start": ["2020-03-02"] * 3 + ["2020-03-09"] * 3,
             "cases_count": [3, 40, 50, 12, 13, 90],
         }
     )
@@ -75,6 +75,7 @@ def _release_all(root: Path, policy: Policy) -> None:
         _write(root, f"E1/tables/{name}.csv", render_csv(safe))
         html += render_html_table(safe, caption=name)
     _write(root, "E1/overview.html", f"<html><body>{html}</body></html>")
+    _write(root, "E1/tables/areas.csv", "la_code,region_code\nE1,R\n")
 
 
 def test_clean_release_default(tmp_path: Path, default_policy: Policy) -> None:
