@@ -63,15 +63,23 @@ class InvalidInputError(LdsaError):
     failures
         Every failure found, each naming the file, column and reason with a count of
         failing rows (never the values themselves).
+    how_to_fix
+        The closing advice; the default suits a record-level extract.
     """
 
     exit_code = ExitCode.INVALID_INPUT
 
-    def __init__(self, failures: list[InputFailure]) -> None:
+    def __init__(
+        self,
+        failures: list[InputFailure],
+        *,
+        how_to_fix: str = "How to fix: correct the named columns in the source extract and run "
+        "again.",
+    ) -> None:
         self.failures = failures
         lines = [f"{len(failures)} validation failure(s):"]
         lines += [f"  {failure}" for failure in failures]
-        lines.append("How to fix: correct the named columns in the source extract and run again.")
+        lines.append(how_to_fix)
         super().__init__("\n".join(lines))
 
 

@@ -6,6 +6,7 @@ Layout (``STORE_FORMAT`` 1)::
     geography.parquet           one row per authority
     deprivation.parquet         one row per authority
     survey.parquet              swabs and positives by CIS area, week, age band, sex
+    survey_estimates.parquet    public stores only: ONS modelled positivity by CIS area, week
     la/<la_code>/<table>.parquet     one authority's aggregates (loads in milliseconds)
     region/<table>.parquet      the same aggregates by region (comparators)
     england/<table>.parquet     the same aggregates for England (comparators)
@@ -125,6 +126,16 @@ class Store:
         """Survey swabs and positives by CIS area, week, age band and sex."""
         return self._read(self.path / "survey.parquet")
 
+    @property
+    def missing_tables(self) -> dict[str, str]:
+        """Tables this store lacks because its inputs do not have them, with the reason
+        (a public store has no tests or survey swabs); empty for an extract's store."""
+        return dict(self.manifest.get("missing_tables", {}))
+
+    def survey_estimates(self) -> pd.DataFrame:
+        """Published modelled survey positivity by CIS area and week (public stores)."""
+        return self._read(self.path / "survey_estimates.parquet")
+
     def la_table(self, la_code: str, table: str) -> pd.DataFrame:
         """One authority's slice of an aggregate table."""
         self.geography.validate_code(la_code)
@@ -157,6 +168,11 @@ class Store:
     def _read(self, path: Path) -> pd.DataFrame:
         if not path.is_file():
             relative = path.relative_to(self.path)
+            table = path.name.removesuffix(".parquet")
+            if table in self.missing_tables:
+                raise StoreError(
+                    f"{self.path}: this store has no {table} table: {self.missing_tables[table]}."
+                )
             raise StoreError(
                 f"{self.path}: store file {relative} is missing; the store is incomplete. "
                 "How to fix: prepare the store again."
