@@ -31,9 +31,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="validate an extract without preparing it")
     validate.add_argument("extract", type=Path)
 
-    prepare = commands.add_parser("prepare", help="validate an extract and write a prepared store")
-    prepare.add_argument("extract", type=Path)
+    prepare = commands.add_parser(
+        "prepare", help="validate an extract (or published files) and write a prepared store"
+    )
+    prepare.add_argument("extract", type=Path, help="the extract, or the published files' folder")
     prepare.add_argument("store", type=Path)
+    prepare.add_argument(
+        "--from",
+        dest="source",
+        choices=("extract", "public"),
+        default="extract",
+        help="extract: a record-level TRE extract (default); public: published UK files",
+    )
+    prepare.add_argument(
+        "--vintage", help="public only: boundary vintage, e.g. LAD22 (default: the latest)"
+    )
 
     authorities = commands.add_parser("authorities", help="list the authorities of a store")
     authorities.add_argument(
@@ -164,8 +176,17 @@ def _validate(args: argparse.Namespace) -> ExitCode:
 
 def _prepare(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.prepare import prepare_store
+    from ldsa.data.public import prepare_public_store
 
-    manifest = prepare_store(args.extract, args.store)
+    if args.source == "public":
+        manifest = prepare_public_store(args.extract, args.store, vintage=args.vintage)
+    elif args.vintage is not None:
+        raise InvalidParameterError(
+            "--vintage applies to published files only. How to fix: add --from public, "
+            "or leave --vintage out."
+        )
+    else:
+        manifest = prepare_store(args.extract, args.store)
     print(f"wrote store {args.store} ({len(manifest['files_sha256'])} files)")
     return ExitCode.OK
 

@@ -62,6 +62,21 @@ def test_validate_and_prepare_commands(tmp_path: Path) -> None:
     assert Store(tmp_path / "store").geography.codes
 
 
+def test_prepare_from_published_files(shared_dir: Path, tmp_path: Path) -> None:
+    """``ldsa prepare --from public`` builds a store from ../shared/data on the boundary
+    vintage asked for; ``--vintage`` without ``--from public`` is a parameter error."""
+    store = tmp_path / "store"
+    result = ldsa(
+        "prepare", "--from", "public", "--vintage", "LAD22", str(shared_dir / "data"),
+        str(store), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert len(Store(store).geography.codes) == 307  # LAD22 less the two combined pairs
+    refused = ldsa("prepare", "--vintage", "LAD22", "x", str(tmp_path / "other"), cwd=tmp_path)
+    assert refused.returncode == ExitCode.INVALID_PARAMETER
+    assert "--from public" in refused.stderr
+
+
 def test_unknown_authority_refused_before_any_kernel(small_store: Path, tmp_path: Path) -> None:
     """An unknown LA code exits 4 before any job runs, and writes no reports."""
     result = ldsa(
