@@ -298,7 +298,7 @@ def _site(args: argparse.Namespace) -> ExitCode:
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    """Treat SIGTERM like Ctrl-C, so a killed batch stops its workers and kernels too."""
+    """Treat SIGTERM like Ctrl-C, so a killed batch stops its workers and their jobs too."""
     raise KeyboardInterrupt
 
 

@@ -1,7 +1,7 @@
 """The local-authority registry: codes, names, types, upper tiers, regions and CIS areas.
 
 Geography is versioned: ldsa works on the 2021 lower-tier authorities (309 in England).
-Every LA code a user passes is checked here before any kernel starts.
+Every LA code a user passes is checked here before any job starts.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The batch: every (authority, template) job in parallel, isolated, resumable, recorded.
 
-Parameters are validated before any kernel starts. Each finished job is written to
+Parameters are validated before any job starts. Each finished job is written to
 ``manifest.json`` at once (atomically), so a killed run can resume; the batch never stops
 at the first failure.
 """
@@ -25,6 +25,7 @@ from ldsa.atomic import remove_partials, write_atomic
 from ldsa.data.store import Store, file_sha256
 from ldsa.errors import InvalidParameterError
 from ldsa.report.context import parse_period
+from ldsa.run.execute import preload
 from ldsa.run.job import JobResult, JobSpec, JobStatus, records_path, run_job
 from ldsa.run.templates import Template
 
@@ -78,7 +79,7 @@ def plan_batch(
     work_dir: Path,
     policy: str = "default",
 ) -> BatchPlan:
-    """Validate LA codes, templates, period and policy; no kernel is started."""
+    """Validate LA codes, templates, period and policy; no job is started."""
     codes = store.geography.validate_codes(la_codes) if la_codes else store.geography.codes
     parse_period(*period)
     chosen = tuple(templates)
@@ -86,7 +87,7 @@ def plan_batch(
         raise InvalidParameterError("templates: no template notebooks found to run.")
     loaded = sdc.load_policy(policy)
     if Path(policy).is_file():
-        policy = str(Path(policy).resolve())  # kernels run in another folder
+        policy = str(Path(policy).resolve())  # jobs run in another folder
     return BatchPlan(
         store, chosen, tuple(codes), period[0], period[1], reports_dir, work_dir, policy, loaded
     )
@@ -131,7 +132,7 @@ def run_batch(
         dynamic_ncols=True,
     )
     failed = 0
-    pool = _pool(workers)
+    pool = _pool(workers, sorted({spec.template_path for spec in pending}))
     try:
         for result in pool.imap_unordered(job, pending):
             results[(result.la_code, result.template)] = result
@@ -141,7 +142,7 @@ def run_batch(
             write_manifest(plan, [results[k] for k in sorted(results)])
         pool.close()
     except BaseException:
-        pool.terminate()  # interrupted or killed: stop workers (their kernels follow them)
+        pool.terminate()  # interrupted or killed: stop workers (and their jobs' processes)
         raise
     finally:
         pool.join()
@@ -151,11 +152,12 @@ def run_batch(
     return ordered
 
 
-def _pool(workers: int | None) -> multiprocessing.pool.Pool:
+def _pool(workers: int | None, templates: list[Path]) -> multiprocessing.pool.Pool:
     count = workers or os.cpu_count() or 1
-    # forkserver: workers start clean (no inherited threads or open files), then keep their
-    # imports and warm kernel for every job they run.
-    return multiprocessing.get_context("forkserver").Pool(count)
+    # forkserver: workers start clean (no inherited threads or open files), import what the
+    # templates import once, then fork a fresh process for every job they run.
+    context = multiprocessing.get_context("forkserver")
+    return context.Pool(count, initializer=preload, initargs=(templates,))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,155 +1,235 @@
-"""Execute one template for one authority with papermill, into the work folder.
+"""Execute one template for one authority in a fresh fork of a pre-imported worker.
 
-Kernel start-up and imports cost several seconds, more than a small report's own work, so a
-batch worker keeps one warm kernel (:class:`WarmKernel`) and papermill runs each job on it
-through the ``ldsa-warm`` engine. Between jobs the kernel's namespace is reset, so no
-variable leaks from one authority's report into the next; imported modules stay loaded.
+Imports cost seconds, more than a small report's own work, so each batch worker imports
+what the templates import once (:func:`preload`). Every job then runs in a child process
+forked from the worker: the child executes the notebook's cells with IPython in a fresh
+namespace, writes the executed notebook and exits. Whatever a job changes (names,
+matplotlib rcParams, pandas options, numpy's global random state, ``os.environ``, the
+working directory, warnings filters, patched modules) dies with its child, so every job
+starts from the same state, and a report does not depend on which jobs ran before it.
 """
 
 from __future__ import annotations
 
+import ast
+import ctypes
 import dataclasses
-import functools
-import multiprocessing.util
+import importlib
+import json
+import os
+import select
+import signal
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 #: Longest error text kept from a failing cell; longer text is cut (it is for people).
 MAX_ERROR_CHARS = 300
-#: Quiet kernels (their log lines would interleave with the progress bar) without history.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
-#: Run between jobs on a warm kernel: forget every name the previous job defined.
-_RESET = "%reset -f\nimport gc as _gc; _gc.collect(); del _gc"
-ENGINE = "ldsa-warm"
+#: Read at most this much from a child's result pipe (a small JSON object).
+_MAX_MESSAGE = 65536
+#: prctl option: the signal a process receives when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclasses.dataclass(frozen=True)
 class ExecutionError(Exception):
-    """A template cell raised: which cell, the error's name and its (shortened) message."""
+    """A template cell raised: which cell, the error's name and its (shortened) message.
+
+    ``cell`` is the position in the executed notebook, from 1; 0 when no cell is to blame
+    (the job ran out of time, or its process died).
+    """
 
     cell: int
     ename: str
     evalue: str
 
     def __str__(self) -> str:
-        return f"cell {self.cell}: {self.ename}: {self.evalue}"
+        where = f"cell {self.cell}" if self.cell else "job"
+        return f"{where}: {self.ename}: {self.evalue}"
 
 
-class WarmKernel:
-    """One long-lived kernel, restarted if it dies and reset before every job."""
+def preload(templates: Sequence[Path]) -> None:
+    """Import every module the templates' code cells import, and IPython, in this process.
 
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
-        self._manager: Any = None
-
-    def ready(self) -> Any:
-        """A live kernel manager whose namespace is empty."""
-        from jupyter_client.manager import KernelManager
-
-        if self._manager is None or not self._manager.is_alive():
-            self.cwd.mkdir(parents=True, exist_ok=True)
-            self._manager = KernelManager(kernel_name="python3")
-            self._manager.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd))
-        else:
-            client = self._manager.client()
-            client.start_channels()
-            try:
-                client.wait_for_ready(timeout=60)
-                client.execute_interactive(_RESET, timeout=60, store_history=False)
-            finally:
-                client.stop_channels()
-        return self._manager
-
-    def shutdown(self) -> None:
-        """Stop the kernel, if one is running."""
-        if self._manager is not None and self._manager.has_kernel:
-            self._manager.shutdown_kernel(now=True)
-        self._manager = None
+    Called once per batch worker, before its first job: forked jobs then find them loaded.
+    A module that fails to import is left for the job to report, with its cell.
+    """
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in sorted({m for path in templates for m in _imported_modules(path)}):
+        try:
+            importlib.import_module(name)
+        except Exception:  # the job that needs it reports the failure
+            continue
+    _shell()
 
 
-@functools.cache
-def worker_kernel(cwd: Path) -> WarmKernel:
-    """The warm kernel of this worker process, shut down when the worker exits."""
-    kernel = WarmKernel(cwd)
-    multiprocessing.util.Finalize(kernel, kernel.shutdown, exitpriority=10)
-    _register_engine()
-    return kernel
+def _imported_modules(template: Path) -> set[str]:
+    """Modules named by the import statements of a notebook's code cells."""
+    try:
+        cells = json.loads(template.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    names: set[str] = set()
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell.get("source", "")))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return names
 
 
-@functools.cache
-def _register_engine() -> None:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+def _shell() -> Any:
+    """The IPython shell of this process (without history: jobs leave no trace on disk)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    class WarmKernelEngine(NBClientEngine):  # type: ignore[misc]  # papermill is untyped
-        """papermill's nbclient engine on a kernel it does not own (passed as ``km``)."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
-            client = PapermillNotebookClient(
-                nb_man,
-                km=kwargs["km"],
-                kernel_name=kernel_name,
-                timeout=kwargs.get("execution_timeout"),
-                startup_timeout=kwargs.get("start_timeout", 60),
-                log_output=False,
-            )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:  # the kernel stays; its client's sockets must not
-                    client.kc.stop_channels()
-
-    papermill_engines.register(ENGINE, WarmKernelEngine)
+    config = Config()
+    config.HistoryManager.enabled = False
+    return InteractiveShell.instance(config=config)
 
 
-def execute(
-    template: Path,
-    output: Path,
-    parameters: dict[str, Any],
-    kernel: WarmKernel | None = None,
-    timeout: int = 600,
-) -> None:
+def execute(template: Path, output: Path, parameters: dict[str, Any], timeout: int = 600) -> None:
     """Run ``template`` with ``parameters`` injected, writing the executed notebook to ``output``.
 
-    Parameters
-    ----------
-    kernel
-        A warm kernel to run on; None starts (and stops) a kernel for this notebook alone.
+    The cells run in a child forked from this process, in ``output``'s folder; the
+    parameters are injected as papermill does (a cell tagged ``injected-parameters`` after
+    the ``parameters`` cell).
 
     Raises
     ------
     ExecutionError
-        When a cell fails, naming the cell (its position in the executed notebook, from 1).
+        When a cell fails (naming the cell), the job takes longer than ``timeout`` seconds,
+        or its process dies.
     """
-    import papermill  # imported lazily: it is slow and only workers need it
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
+    notebook = parameterize_notebook(load_notebook_node(str(template)), parameters)
     output.parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {"extra_arguments": KERNEL_ARGUMENTS, "cwd": str(output.parent)}
-    if kernel is not None:
-        options = {"engine_name": ENGINE, "km": kernel.ready()}
+    reader, writer = os.pipe()
+    parent = os.getpid()
+    child = os.fork()
+    if child == 0:  # pragma: no cover  # the child's lines run after coverage's fork
+        os.close(reader)
+        code = 1
+        try:
+            _die_with(parent)
+            message = _run_cells(notebook, output)
+            os.write(writer, json.dumps(message).encode("utf-8"))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writer)
     try:
-        papermill.execute_notebook(
-            str(template),
-            str(output),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout,
-            **options,
-        )
-    except papermill.PapermillExecutionError as error:
-        # Position in the executed notebook, from 1 (execution counts run on across the
-        # jobs of a warm kernel, so they would not identify the cell).
-        cell = int(error.cell_index) + 1
-        ename = str(error.ename)
-        if ename in _ldsa_error_names():
-            evalue = " ".join(str(error.evalue).split())[:MAX_ERROR_CHARS]
-        else:  # another library's message may quote data values: keep it in the work folder
+        message = _wait(child, reader, timeout)
+    finally:
+        os.close(reader)
+    if "internal" in message:
+        raise RuntimeError(f"executing {template.name}: {message['internal']}")
+    if message:
+        ename, evalue = str(message["ename"]), str(message["evalue"])
+        if ename not in _ldsa_error_names():  # another library's text may quote data values
             evalue = f"message withheld; see the executed notebook {output}"
-        raise ExecutionError(cell, ename, evalue) from None
+        raise ExecutionError(int(message["cell"]), ename, evalue[:MAX_ERROR_CHARS])
+
+
+def _die_with(parent: int) -> None:  # pragma: no cover  # runs in the child
+    """Have the kernel kill this process when its parent (the batch worker) dies, so that a
+    stopped or killed batch leaves no job running (Linux ``PR_SET_PDEATHSIG``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _wait(child: int, reader: int, timeout: int) -> dict[str, Any]:
+    """The child's message ({} when every cell ran), once it has exited."""
+    deadline = time.monotonic() + timeout
+    received = b""
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([reader], [], [], max(left, 0))
+        if not ready:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            raise ExecutionError(0, "TimeoutError", f"the report took longer than {timeout} s")
+        chunk = os.read(reader, _MAX_MESSAGE)
+        if not chunk:
+            break
+        received += chunk
+    _, status = os.waitpid(child, 0)
+    if not received:
+        how = (
+            f"signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exit code {os.waitstatus_to_exitcode(status)}"
+        )
+        raise ExecutionError(0, "JobProcessDied", f"the job's process ended with {how}")
+    message: dict[str, Any] = json.loads(received)
+    return message
+
+
+def _run_cells(notebook: Any, output: Path) -> dict[str, Any]:  # pragma: no cover  # child
+    """Execute every code cell in a fresh namespace; record outputs; stop at the first error.
+
+    Returns {} when every cell ran, the failing cell's position, name and message, or
+    ``{"internal": ...}`` when ldsa itself failed.
+    """
+    import nbformat
+
+    try:
+        os.chdir(output.parent)
+        shell = _shell()
+        failure: dict[str, Any] = {}
+        for position, cell in enumerate(notebook.cells, start=1):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs, error = _run_cell(shell, cell.source)
+            if error is not None:
+                failure = {"cell": position, "ename": type(error).__name__, "evalue": str(error)}
+                break
+        nbformat.write(notebook, output)  # type: ignore[no-untyped-call]
+        return failure
+    except Exception as bug:
+        return {"internal": f"{type(bug).__name__}: {bug}"}
+
+
+def _run_cell(
+    shell: Any, source: str
+) -> tuple[list[Any], BaseException | None]:  # pragma: no cover
+    """One cell's outputs as nbformat output nodes, and the error it raised (or None)."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output(stdout=True, stderr=True, display=True) as captured:
+        result = shell.run_cell(source, store_history=False)
+    outputs = [_output("display_data", data=o.data, metadata=o.metadata) for o in captured.outputs]
+    if result.result is not None:
+        data, metadata = shell.display_formatter.format(result.result)
+        outputs.append(_output("execute_result", data=data, metadata=metadata))
+    for name, text in (("stdout", captured.stdout), ("stderr", captured.stderr)):
+        if text:
+            outputs.append(_output("stream", name=name, text=text))
+    error = result.error_before_exec or result.error_in_exec
+    if error is not None:
+        outputs.append(
+            _output("error", ename=type(error).__name__, evalue=str(error), traceback=[])
+        )
+    return outputs, error
+
+
+def _output(kind: str, **fields: Any) -> Any:  # pragma: no cover  # runs in the child
+    """An nbformat output node (nbformat is untyped)."""
+    from nbformat.v4 import new_output
+
+    return new_output(kind, **fields)  # type: ignore[no-untyped-call]
 
 
 def _ldsa_error_names() -> set[str]:

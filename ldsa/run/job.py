@@ -18,7 +18,7 @@ from ldsa.data.store import Store
 from ldsa.errors import LdsaError
 from ldsa.report.context import describe_period, parse_period
 from ldsa.report.release import RECORDS
-from ldsa.run.execute import MAX_ERROR_CHARS, ExecutionError, execute, worker_kernel
+from ldsa.run.execute import MAX_ERROR_CHARS, ExecutionError, execute
 from ldsa.run.render import ReportHeader, notebook_body, render_page
 
 #: Folder of the work area holding every job's disclosure records.
@@ -136,7 +136,7 @@ def _build(spec: JobSpec, store: Store) -> str:
         "policy": spec.policy,
         "release_dir": str(spec.release_dir),
     }
-    execute(spec.template_path, executed, parameters, kernel=worker_kernel(spec.work_dir))
+    execute(spec.template_path, executed, parameters)
     authority = store.authority(spec.la_code)
     start, end = parse_period(spec.period_start, spec.period_end)
     header = ReportHeader(

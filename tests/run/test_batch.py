@@ -67,8 +67,8 @@ def test_bad_codes_refused_before_any_worker(
 
 
 @pytest.mark.kernel
-def test_no_state_leaks_between_jobs_on_a_warm_kernel(small_store: Path, tmp_path: Path) -> None:
-    """Jobs that share one warm kernel do not see each other's variables."""
+def test_no_state_leaks_between_jobs_of_one_worker(small_store: Path, tmp_path: Path) -> None:
+    """Jobs run by one worker do not see each other's variables."""
     store = Store(small_store)
     probe = _leak_probe(tmp_path / "notebooks")
     codes = store.geography.codes[:3]
@@ -80,7 +80,7 @@ def test_no_state_leaks_between_jobs_on_a_warm_kernel(small_store: Path, tmp_pat
 @pytest.mark.slow
 @pytest.mark.kernel
 def test_killed_run_stops_cleanly(small_store: Path, tmp_path: Path) -> None:
-    """SIGTERM stops workers and kernels, leaves no partial report, and keeps finished records."""
+    """SIGTERM stops workers and their jobs, leaves no partial report, keeps finished records."""
     work = tmp_path / "work"
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "ldsa", "run", "--store", str(small_store), "--out",
@@ -93,7 +93,7 @@ def test_killed_run_stops_cleanly(small_store: Path, tmp_path: Path) -> None:
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "interrupted" in err
-    time.sleep(3)  # kernels notice their worker has gone within about a second
+    time.sleep(3)  # a job's process is killed with its worker
     assert _processes_in(work) == []
     assert not list(reports.rglob("*partial*"))
     jobs = json.loads((reports / "manifest.json").read_text())["jobs"]
