@@ -129,21 +129,25 @@ def _plan_measures(store_path: Path) -> dict[str, str]:
 
 def _run_batch(store_path: Path, reports: Path, authorities: int) -> dict[str, float]:
     from ldsa.data.store import Store
-    from ldsa.report.context import parse_period
-    from ldsa.report.plans import warm_plans
-    from ldsa.run.batch import plan_batch, run_batch
+    from ldsa.run.pipeline import RunRequest, run_pipeline
     from ldsa.run.templates import discover
 
     store = Store(store_path)
-    templates = list(discover().values())
-    codes = store.geography.codes[:authorities]
-    plan = plan_batch(store, templates, codes, PERIOD, reports, reports.parent / "work")
     workers = os.cpu_count() or 1
+    request = RunRequest(
+        store=store,
+        templates=list(discover().values()),
+        authorities=store.geography.codes[:authorities],
+        period=PERIOD,
+        reports_dir=reports,
+        work_dir=reports.parent / "work",
+        workers=workers,
+        progress=False,
+    )
     started = time.perf_counter()
-    warm_plans(store, plan.loaded_policy, *parse_period(*PERIOD))
-    results = run_batch(plan, workers=workers, progress=False)
+    outcome = run_pipeline(request)
     return {
-        "reports": len(results),
+        "reports": len(outcome.results),
         "workers": workers,
         "batch_seconds": time.perf_counter() - started,
     }

@@ -221,42 +221,41 @@ def _templates(args: argparse.Namespace) -> ExitCode:
 
 def _run(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.store import Store
-    from ldsa.report.context import parse_period
-    from ldsa.report.plans import warm_plans
-    from ldsa.run.batch import plan_batch, run_batch
-    from ldsa.run.checker_pack import finish_release
-    from ldsa.run.site import build_index
+    from ldsa.run.pipeline import RunRequest, run_pipeline
     from ldsa.run.templates import discover, select
 
     templates = select(discover(args.notebooks), args.templates)
-    store_path = args.store
-    if store_path is None:
+    if args.store is None:
         print("using the dummy store (built on first use, then reused)...", file=sys.stderr)
-    store = Store(_store(store_path, args.seed, args.scale))
-    period = (args.period_start, args.period_end)
+    store = Store(_store(args.store, args.seed, args.scale))
     signal.signal(signal.SIGTERM, _interrupt)
-    plan = plan_batch(
-        store, templates, args.authorities, period, args.out, args.work, policy=args.policy
+    outcome = run_pipeline(
+        RunRequest(
+            store=store,
+            templates=templates,
+            authorities=args.authorities,
+            period=(args.period_start, args.period_end),
+            reports_dir=args.out,
+            work_dir=args.work,
+            policy=args.policy,
+            workers=args.workers,
+            resume=args.resume,
+            progress=not args.no_progress,
+        )
     )
-    warm_plans(store, plan.loaded_policy, *parse_period(*period))
-    results = run_batch(
-        plan, workers=args.workers, resume=args.resume, progress=not args.no_progress
-    )
-    index = build_index(store, templates, results, args.out, period)
-    scan = finish_release(plan, results)
-    findings = scan.findings
-    failed = [r for r in results if r.status.value != "ok"]
-    print(f"{len(results) - len(failed)} of {len(results)} reports ok; index: {index}")
+    results, scan = outcome.results, outcome.scan
+    ok = len(results) - len(outcome.failed)
+    skipped = sum(r.status.value == "skipped" for r in results)
+    kept = f" ({skipped} kept from an earlier run)" if skipped else ""
+    print(f"{ok} of {len(results)} reports ok{kept}; index: {outcome.index}")
     print(
-        f"checker pack: {args.out / 'checker'}; disclosure scan: {len(findings)} finding(s), "
-        f"{scan.relations} relations across files checked"
+        f"checker pack: {outcome.checker_dir}; disclosure scan: {len(scan.findings)} "
+        f"finding(s), {scan.relations} relations across files checked"
     )
-    for result in failed:
+    for result in outcome.failed:
         print(f"  failed: {result.la_code} {result.template}: {result.error}", file=sys.stderr)
-    _print_findings(findings)
-    if findings:
-        return ExitCode.DISCLOSURE
-    return ExitCode.PARTIAL_FAILURE if failed else ExitCode.OK
+    _print_findings(scan.findings)
+    return outcome.exit_code
 
 
 def _print_findings(findings: Sequence[object]) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from ldsa.data.store import Store
 from ldsa.errors import ExitCode
+from ldsa.run import batch
 from ldsa.testing import write_tiny_extract
 
 
@@ -146,8 +147,12 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     again = {
         job["la_code"]: job for job in json.loads((reports / "manifest.json").read_text())["jobs"]
     }
-    assert again[codes[0]] == jobs[codes[0]]  # kept, not re-run
+    kept = again[codes[0]]
+    assert (kept["status"], kept["reason"]) == ("skipped", batch.RESUMED)  # kept, not re-run
+    assert {**kept, "status": "ok", "reason": None} == jobs[codes[0]]
     assert again[codes[1]]["status"] == "ok"
+    skipped = sum(job["status"] == "skipped" for job in again.values())
+    assert f"({skipped} kept from an earlier run)" in result.stdout
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
 
 

@@ -121,7 +121,9 @@ def run_batch(
     for spec in specs:
         kept = previous.get((spec.la_code, spec.template)) if resume else None
         if kept is not None and _still_valid(kept, spec, plan):
-            results[(spec.la_code, spec.template)] = kept
+            results[(spec.la_code, spec.template)] = dataclasses.replace(
+                kept, status=JobStatus.SKIPPED, reason=RESUMED
+            )
         else:
             pending.append(spec)
     bar = tqdm(
@@ -158,6 +160,12 @@ def _pool(workers: int | None, templates: list[Path]) -> multiprocessing.pool.Po
     # templates import once, then fork a fresh process for every job they run.
     context = multiprocessing.get_context("forkserver")
     return context.Pool(count, initializer=preload, initargs=(templates,))
+
+
+#: Why a resumed job was not run again.
+RESUMED = (
+    "resumed: the report of an earlier run still stands (same template, store, period and policy)"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,7 +224,7 @@ def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:
 
 def _unchanged(result: JobResult, plan: BatchPlan) -> bool:
     """An earlier report still stands: ok, from this store, its file and records intact."""
-    if result.status is not JobStatus.OK or result.output is None:
+    if not result.status.released or result.output is None:
         return False
     path = plan.reports_dir / result.output
     records = records_path(plan.work_dir, result.la_code, result.template)
@@ -250,6 +258,7 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
         "summary": {
             "jobs": len(results),
             "ok": sum(r.status is JobStatus.OK for r in results),
+            "skipped": sum(r.status is JobStatus.SKIPPED for r in results),
             "failed": sum(r.status is JobStatus.FAILED for r in results),
         },
         "jobs": [{**dataclasses.asdict(r), "status": r.status.value} for r in results],

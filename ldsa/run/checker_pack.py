@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ldsa import sdc
 from ldsa.run.batch import CHECKER_DIR, INDEX, MANIFEST, BatchPlan
-from ldsa.run.job import JobResult, JobStatus, records_path
+from ldsa.run.job import JobResult, records_path
 
 _NAVIGATION = {
     INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
@@ -23,9 +23,7 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> sdc.CheckReport
         across files (none in a sound run), and the number of relations checked.
     """
     record_files = [
-        records_path(plan.work_dir, r.la_code, r.template)
-        for r in results
-        if r.status is JobStatus.OK
+        records_path(plan.work_dir, r.la_code, r.template) for r in results if r.status.released
     ]
     records = list(sdc.read_records(path for path in record_files if path.is_file()))
     book = sdc.RecordBook()

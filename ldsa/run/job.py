@@ -30,6 +30,12 @@ class JobStatus(enum.StrEnum):
 
     OK = "ok"
     FAILED = "failed"
+    SKIPPED = "skipped"  #: not run again: an earlier run's report still stands (--resume)
+
+    @property
+    def released(self) -> bool:
+        """Whether the job's report is part of the release."""
+        return self is not JobStatus.FAILED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,12 +93,17 @@ class JobResult:
     error: str | None
     template_sha256: str
     store_sha256: str
+    error_name: str | None = None  #: the exception's name, for a failed job
+    cell: int | None = None  #: the failing cell's position, from 1 (None: not a cell's error)
+    reason: str | None = None  #: why a job was skipped
 
 
 def run_job(spec: JobSpec) -> JobResult:
     """Execute, render and publish one report; return its record whatever happens."""
     started = time.perf_counter()
     store = Store(spec.store)
+    name: str | None = None
+    cell: int | None = None
     try:
         shutil.rmtree(spec.release_dir, ignore_errors=True)
         html = _build(spec, store)
@@ -103,12 +114,17 @@ def run_job(spec: JobSpec) -> JobResult:
             spec.output.relative_to(spec.reports_dir).as_posix(),
             None,
         )
-    except (ExecutionError, LdsaError) as failure:
+    except ExecutionError as failure:
         status, output, digest, error = JobStatus.FAILED, None, None, str(failure)[:MAX_ERROR_CHARS]
+        name, cell = failure.ename, failure.cell or None
+    except LdsaError as failure:
+        status, output, digest, error = JobStatus.FAILED, None, None, str(failure)[:MAX_ERROR_CHARS]
+        name = type(failure).__name__
     except Exception as failure:  # a job must never stop the batch
         status, output, digest = JobStatus.FAILED, None, None
         trace = _save_traceback(spec)
-        error = f"internal error in ldsa: {type(failure).__name__} (traceback in {trace})"
+        name = type(failure).__name__
+        error = f"internal error in ldsa: {name} (traceback in {trace})"
     if status is JobStatus.FAILED:  # never leave an old report or table that looks current
         for stale in (spec.output, spec.records, *spec.tables()):
             stale.unlink(missing_ok=True)
@@ -123,6 +139,8 @@ def run_job(spec: JobSpec) -> JobResult:
         error,
         spec.template_sha256,
         store.sha256,
+        error_name=name,
+        cell=cell,
     )
 
 

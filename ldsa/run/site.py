@@ -12,7 +12,7 @@ from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
 from ldsa.report.context import describe_period, parse_period
 from ldsa.run.batch import INDEX
-from ldsa.run.job import JobResult, JobStatus, describe_source
+from ldsa.run.job import JobResult, describe_source
 from ldsa.run.render import PAGES
 from ldsa.run.templates import Template
 
@@ -48,9 +48,7 @@ def build_index(
     rows = []
     for authority in store.geography:
         links = tuple(
-            ReportLink(
-                t.title, f"{authority.la_code}/{t.name}.html", by_job[key].status is JobStatus.OK
-            )
+            ReportLink(t.title, f"{authority.la_code}/{t.name}.html", by_job[key].status.released)
             for t in templates
             if (key := (authority.la_code, t.name)) in by_job
         )

@@ -1,0 +1,92 @@
+"""The run, as one sequence of tasks: validate, plan disclosure, jobs, site, checker pack.
+
+``ldsa run``, ``ldsa bench`` and the tests call :func:`run_pipeline`; the command line only
+parses arguments, prints the outcome and maps it to an exit code
+(:attr:`RunOutcome.exit_code`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from ldsa import sdc
+from ldsa.data.store import Store
+from ldsa.errors import ExitCode
+from ldsa.report.context import parse_period
+from ldsa.report.plans import warm_plans
+from ldsa.run.batch import BatchPlan, plan_batch, run_batch
+from ldsa.run.checker_pack import finish_release
+from ldsa.run.job import JobResult, JobStatus
+from ldsa.run.site import build_index
+from ldsa.run.templates import Template
+
+
+@dataclasses.dataclass(frozen=True)
+class RunRequest:
+    """What to run: templates x authorities over a period, under a policy, into a folder."""
+
+    store: Store
+    templates: Sequence[Template]
+    authorities: Sequence[str] | None  #: None: every authority of the store
+    period: tuple[str, str]  #: ISO dates, inclusive
+    reports_dir: Path
+    work_dir: Path
+    policy: str = "default"  #: a policy name or file
+    workers: int | None = None  #: None: one per core
+    resume: bool = False
+    progress: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced, and its verdict."""
+
+    plan: BatchPlan
+    results: list[JobResult]
+    index: Path
+    checker_dir: Path
+    scan: sdc.CheckReport
+
+    @property
+    def failed(self) -> list[JobResult]:
+        """The jobs that did not produce a report."""
+        return [r for r in self.results if r.status is JobStatus.FAILED]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Disclosure findings first (nothing may be released), then failed jobs."""
+        if self.scan.findings:
+            return ExitCode.DISCLOSURE
+        return ExitCode.PARTIAL_FAILURE if self.failed else ExitCode.OK
+
+
+def run_pipeline(request: RunRequest) -> RunOutcome:
+    """Run every task in order; each starts only once the one before has finished.
+
+    1. Validate and plan the jobs (LA codes, templates, period, policy): nothing starts on
+       a bad parameter.
+    2. Plan disclosure: every measure's batch-wide protection, built and cached once, so
+       that the jobs read verified parts only.
+    3. Run the jobs (in parallel, failures isolated, resumable).
+    4. Write the index page, then the checker pack and the scan of the release.
+    """
+    plan = plan_batch(
+        request.store,
+        request.templates,
+        request.authorities,
+        request.period,
+        request.reports_dir,
+        request.work_dir,
+        policy=request.policy,
+    )
+    warm_plans(request.store, plan.loaded_policy, *parse_period(*request.period))
+    results = run_batch(
+        plan, workers=request.workers, resume=request.resume, progress=request.progress
+    )
+    index = build_index(
+        request.store, list(request.templates), results, request.reports_dir, request.period
+    )
+    scan = finish_release(plan, results)
+    return RunOutcome(plan, results, index, request.reports_dir / "checker", scan)
