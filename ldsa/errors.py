@@ -22,6 +22,7 @@ class ExitCode(enum.IntEnum):
     STORE = 5  # a prepared store is missing, incomplete or from another schema version
     POLICY = 6  # a disclosure policy file is malformed or unknown
     DISCLOSURE = 7  # released outputs break the disclosure policy
+    TEMPLATE = 8  # a template notebook is broken: unreadable, parameters, or no release
     INTERNAL = 70  # a bug in ldsa: please report it
 
 
@@ -47,6 +48,12 @@ class PolicyError(LdsaError):
     """A disclosure policy cannot be used."""
 
     exit_code = ExitCode.POLICY
+
+
+class TemplateError(LdsaError):
+    """A template notebook cannot be run as a template (its author's mistake)."""
+
+    exit_code = ExitCode.TEMPLATE
 
 
 class DisclosureError(LdsaError):

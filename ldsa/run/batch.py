@@ -85,6 +85,8 @@ def plan_batch(
     chosen = tuple(templates)
     if not chosen:
         raise InvalidParameterError("templates: no template notebooks found to run.")
+    for template in chosen:
+        template.validate()
     loaded = sdc.load_policy(policy)
     if Path(policy).is_file():
         policy = str(Path(policy).resolve())  # jobs run in another folder

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ldsa.errors import TemplateError
+
 #: Longest error text kept from a failing cell; longer text is cut (it is for people).
 MAX_ERROR_CHARS = 300
 #: Read at most this much from a child's result pipe (a small JSON object).
@@ -112,7 +114,13 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], timeout: i
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    notebook = parameterize_notebook(load_notebook_node(str(template)), parameters)
+    try:
+        notebook = parameterize_notebook(load_notebook_node(str(template)), parameters)
+    except Exception as error:  # nbformat's and papermill's many ways to refuse a file
+        raise TemplateError(
+            f"template {template.name}: not a readable notebook ({type(error).__name__}). "
+            "How to fix: open and save it in Jupyter."
+        ) from None
     output.parent.mkdir(parents=True, exist_ok=True)
     reader, writer = os.pipe()
     parent = os.getpid()

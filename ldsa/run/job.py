@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
-from ldsa.errors import LdsaError
+from ldsa.errors import LdsaError, TemplateError
 from ldsa.report.context import describe_period, parse_period
 from ldsa.report.release import RECORDS
 from ldsa.run.execute import MAX_ERROR_CHARS, ExecutionError, execute
@@ -176,7 +176,7 @@ def _publish_release(spec: JobSpec) -> None:
     """Publish the template's released CSVs beside the report and keep its records."""
     records = spec.release_dir / RECORDS
     if not records.is_file():
-        raise LdsaError(
+        raise TemplateError(
             f"template {spec.template}: wrote no disclosure records. How to fix: end the "
             "template with a cell that calls the report's downloads()."
         )

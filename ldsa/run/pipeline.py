@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ldsa import sdc
 from ldsa.data.store import Store
-from ldsa.errors import ExitCode
+from ldsa.errors import ExitCode, TemplateError
 from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
@@ -56,9 +56,12 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Disclosure findings first (nothing may be released), then failed jobs."""
+        """Disclosure findings first (nothing may be released), then a broken template (its
+        author's to fix), then other failed jobs."""
         if self.scan.findings:
             return ExitCode.DISCLOSURE
+        if any(r.error_name == TemplateError.__name__ for r in self.failed):
+            return ExitCode.TEMPLATE
         return ExitCode.PARTIAL_FAILURE if self.failed else ExitCode.OK
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ldsa.data.store import file_sha256
-from ldsa.errors import InvalidParameterError
+from ldsa.errors import InvalidParameterError, TemplateError
 
 #: Parameters every template declares, in this order.
 REQUIRED_PARAMETERS = ("la_code", "store", "period_start", "period_end", "policy", "release_dir")
@@ -43,9 +43,48 @@ class Template:
         return self.name
 
     def notebook(self) -> dict[str, Any]:
-        """The notebook JSON."""
-        notebook: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        """The notebook JSON.
+
+        Raises
+        ------
+        TemplateError
+            When the file is not a readable notebook.
+        """
+        try:
+            notebook: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(notebook.get("cells"), list) or not notebook["cells"]:
+                raise ValueError("no cells")
+        except (OSError, ValueError, AttributeError) as error:
+            raise TemplateError(
+                f"template {self.name} ({self.path}): not a readable notebook "
+                f"({type(error).__name__}). How to fix: open and save it in Jupyter."
+            ) from None
         return notebook
+
+    def validate(self) -> None:
+        """Check the notebook is a template: a title cell, then one ``parameters`` cell
+        declaring every required parameter.
+
+        Raises
+        ------
+        TemplateError
+            Naming the template, what is wrong and how to fix it.
+        """
+        cells = self.notebook()["cells"]
+        tagged = [
+            i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+        ]
+        if len(tagged) != 1:
+            raise TemplateError(
+                f"template {self.name}: {len(tagged)} cells tagged 'parameters'. How to fix: "
+                "tag exactly one code cell 'parameters' (Jupyter: View > Cell toolbar > Tags)."
+            )
+        missing = [p for p in REQUIRED_PARAMETERS if p not in self.parameters()]
+        if missing:
+            raise TemplateError(
+                f"template {self.name}: its parameters cell lacks {', '.join(missing)}. "
+                f"How to fix: declare {', '.join(REQUIRED_PARAMETERS)} there, with defaults."
+            )
 
     def parameters(self) -> dict[str, Any]:
         """The parameters declared in the ``parameters`` cell, with their defaults."""

@@ -55,6 +55,8 @@ def test_failure_is_recorded_not_raised(small_store: Path, tmp_path: Path) -> No
     result = run_job(spec)
     assert result.status is JobStatus.FAILED
     assert result.error is not None
+    assert result.error_name == "TemplateError"
+    assert "not a readable notebook" in result.error
     assert result.output is None
     assert not spec.output.exists()  # a stale report never survives a failed job
 

@@ -18,20 +18,20 @@ from ldsa.run.templates import Template, discover
 PERIOD = ("2020-03-01", "2022-03-31")
 
 
-def _failing(folder: Path) -> Template:
+def _failing(folder: Path, code: str = "1 / 0", name: str = "boom") -> Template:
     parameters = new_code_cell(
         'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
         'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
         metadata={"tags": ["parameters"]},
     )
     notebook = new_notebook(
-        cells=[new_markdown_cell("# Boom"), parameters, new_code_cell("1 / 0")],
+        cells=[new_markdown_cell(f"# {name}"), parameters, new_code_cell(code)],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"},
                   "language_info": {"name": "python"}},
     )  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, folder / "boom.ipynb")
-    return Template("boom", folder / "boom.ipynb")
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+    return Template(name, folder / f"{name}.ipynb")
 
 
 def _request(
@@ -75,3 +75,13 @@ def test_bad_parameters_stop_the_pipeline_first(small_store: Path, tmp_path: Pat
     with pytest.raises(InvalidParameterError, match="E06999999"):
         run_pipeline(request)
     assert not (tmp_path / "reports").exists()
+
+
+def test_template_that_releases_nothing_exits_8(small_store: Path, tmp_path: Path) -> None:
+    """A template whose cells run but release nothing is its author's error: exit code 8."""
+    code = Store(small_store).geography.codes[0]
+    silent = _failing(tmp_path / "notebooks", code="x = 1", name="silent")
+    outcome = run_pipeline(_request(small_store, tmp_path, [silent], [code]))
+    (failed,) = outcome.failed
+    assert failed.error_name == "TemplateError"
+    assert outcome.exit_code is ExitCode.TEMPLATE

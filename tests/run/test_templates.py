@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import json
+from pathlib import Path
 
 import pytest
 
-from ldsa.errors import InvalidParameterError
+from ldsa.errors import ExitCode, InvalidParameterError, TemplateError
 from ldsa.run.templates import REQUIRED_PARAMETERS, Template, discover, select
 
 TEMPLATES = discover()
@@ -73,3 +75,32 @@ def test_unknown_template_named_with_hint() -> None:
     """Asking for an unknown template lists the available ones and the nearest match."""
     with pytest.raises(InvalidParameterError, match="did you mean 'overview'"):
         select(TEMPLATES, ["overveiw"])
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (None, "not a readable notebook"),
+        ([{"cell_type": "markdown", "metadata": {}, "source": "# T"}], "0 cells tagged"),
+        (
+            [
+                {"cell_type": "markdown", "metadata": {}, "source": "# T"},
+                {"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                 "source": 'la_code = "E06900001"', "outputs": [], "execution_count": None},
+            ],
+            "lacks store, period_start",
+        ),
+    ],
+)  # fmt: skip
+def test_broken_template_is_its_authors_error(
+    tmp_path: Path, cells: list[dict[str, object]] | None, message: str
+) -> None:
+    """An unreadable notebook, a missing parameters cell or missing parameters are template
+    errors (exit code 8), found before any job runs."""
+    path = tmp_path / "t.ipynb"
+    metadata = {"kernelspec": {"name": "python3"}, "language_info": {"name": "python"}}
+    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
+    path.write_text("{not json" if cells is None else json.dumps(notebook))
+    with pytest.raises(TemplateError, match=message) as caught:
+        Template("t", path).validate()
+    assert caught.value.exit_code is ExitCode.TEMPLATE
