@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--templates", nargs="+", metavar="NAME", help="template names (default: all)")
     run.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
     run.add_argument("--workers", type=_positive_int, help="parallel jobs (default: all cores)")
+    run.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local: worker processes on this machine (default); dask: a Dask cluster",
+    )
+    run.add_argument("--scheduler", help="with --executor dask: the scheduler's address")
     run.add_argument("--resume", action="store_true", help="skip jobs whose reports are unchanged")
     run.add_argument("--period-start", default=PERIOD_START.isoformat())
     run.add_argument("--period-end", default=PERIOD_END.isoformat())
@@ -221,10 +228,12 @@ def _templates(args: argparse.Namespace) -> ExitCode:
 
 def _run(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.store import Store
+    from ldsa.run.executors import Executor
     from ldsa.run.pipeline import RunRequest, run_pipeline
     from ldsa.run.templates import discover, select
 
     templates = select(discover(args.notebooks), args.templates)
+    executor = Executor(args.executor, workers=args.workers, scheduler=args.scheduler)
     if args.store is None:
         print("using the dummy store (built on first use, then reused)...", file=sys.stderr)
     store = Store(_store(args.store, args.seed, args.scale))
@@ -239,6 +248,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
             work_dir=args.work,
             policy=args.policy,
             workers=args.workers,
+            executor=executor,
             resume=args.resume,
             progress=not args.no_progress,
         )

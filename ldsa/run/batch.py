@@ -10,9 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.pool
-import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,7 +22,7 @@ from ldsa.atomic import remove_partials, write_atomic
 from ldsa.data.store import Store, file_sha256
 from ldsa.errors import InvalidParameterError
 from ldsa.report.context import parse_period
-from ldsa.run.execute import preload
+from ldsa.run.executors import Executor, running
 from ldsa.run.job import JobResult, JobSpec, JobStatus, records_path, run_job
 from ldsa.run.templates import Template
 
@@ -101,6 +98,7 @@ def run_batch(
     resume: bool = False,
     progress: bool = True,
     job: Callable[[JobSpec], JobResult] = run_job,
+    executor: Executor | None = None,
 ) -> list[JobResult]:
     """Run every job of the plan; return the results in (la_code, template) order.
 
@@ -108,8 +106,10 @@ def run_batch(
     (same store, period and policy) that this run did not cover, so that the manifest,
     index and checker pack always describe everything released there. Navigation pages
     and the checker pack of an earlier run are removed first: until this run ends they
-    would describe reports that may change.
+    would describe reports that may change. ``executor`` (default: ``workers`` local
+    processes) says where the jobs run.
     """
+    executor = executor or Executor(workers=workers)
     _clear_run_outputs(plan.reports_dir)
     specs = plan.specs()
     previous = _previous_results(plan)
@@ -136,32 +136,19 @@ def run_batch(
         dynamic_ncols=True,
     )
     failed = 0
-    pool = _pool(workers, sorted({spec.template_path for spec in pending}))
     try:
-        for result in pool.imap_unordered(job, pending):
-            results[(result.la_code, result.template)] = result
-            failed += result.status is JobStatus.FAILED
-            bar.set_postfix(done=len(results), failed=failed, refresh=False)
-            bar.update()
-            write_manifest(plan, [results[k] for k in sorted(results)])
-        pool.close()
-    except BaseException:
-        pool.terminate()  # interrupted or killed: stop workers (and their jobs' processes)
-        raise
+        with running(executor, sorted({spec.template_path for spec in pending})) as submit:
+            for result in submit(job, pending):
+                results[(result.la_code, result.template)] = result
+                failed += result.status is JobStatus.FAILED
+                bar.set_postfix(done=len(results), failed=failed, refresh=False)
+                bar.update()
+                write_manifest(plan, [results[k] for k in sorted(results)])
     finally:
-        pool.join()
         bar.close()
     ordered = [results[k] for k in sorted(results)]
     write_manifest(plan, ordered)
     return ordered
-
-
-def _pool(workers: int | None, templates: list[Path]) -> multiprocessing.pool.Pool:
-    count = workers or os.cpu_count() or 1
-    # forkserver: workers start clean (no inherited threads or open files), import what the
-    # templates import once, then fork a fresh process for every job they run.
-    context = multiprocessing.get_context("forkserver")
-    return context.Pool(count, initializer=preload, initargs=(templates,))
 
 
 #: Why a resumed job was not run again.

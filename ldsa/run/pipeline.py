@@ -18,6 +18,7 @@ from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
 from ldsa.run.checker_pack import finish_release
+from ldsa.run.executors import Executor
 from ldsa.run.job import JobResult, JobStatus
 from ldsa.run.site import build_index
 from ldsa.run.templates import Template
@@ -35,6 +36,7 @@ class RunRequest:
     work_dir: Path
     policy: str = "default"  #: a policy name or file
     workers: int | None = None  #: None: one per core
+    executor: Executor | None = None  #: None: ``workers`` local processes
     resume: bool = False
     progress: bool = True
 
@@ -86,7 +88,11 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
     )
     warm_plans(request.store, plan.loaded_policy, *parse_period(*request.period))
     results = run_batch(
-        plan, workers=request.workers, resume=request.resume, progress=request.progress
+        plan,
+        workers=request.workers,
+        resume=request.resume,
+        progress=request.progress,
+        executor=request.executor,
     )
     index = build_index(
         request.store, list(request.templates), results, request.reports_dir, request.period

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ldsa.data.store import Store
 from ldsa.errors import InvalidParameterError
-from ldsa.run import batch
+from ldsa.run import batch, executors
 from ldsa.run.batch import plan_batch, run_batch
 from ldsa.run.job import JobStatus
 from ldsa.run.templates import Template, discover
@@ -57,7 +57,7 @@ def test_bad_codes_refused_before_any_worker(
     small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Unknown LA codes and bad periods are refused while planning; no pool is started."""
-    monkeypatch.setattr(batch, "_pool", lambda *_: pytest.fail("a worker pool was started"))
+    monkeypatch.setattr(executors, "_pool", lambda *_: pytest.fail("a worker pool was started"))
     store, templates = Store(small_store), list(discover().values())
     with pytest.raises(InvalidParameterError, match="E06999999"):
         plan_batch(store, templates, ["E06999999"], PERIOD, tmp_path, tmp_path / "w")
