@@ -120,7 +120,7 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     for code in (codes[0], codes[2]):
         page = (reports / code / "overview.html").read_text()
         assert "DUMMY DATA" in page
-        assert "data:image/png;base64," in page
+        assert '<figure class="ldsa-figure"><svg ' in page
         assert "Overview.open(" not in page  # no code cells
         assert Store(store).sha256 in page  # provenance footer
         assert "<script" not in page

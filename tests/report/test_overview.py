@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +76,7 @@ def large_overview(small_store: Path) -> Overview:
 
 
 def test_drawn_figures_have_alt_text(large_overview: Overview) -> None:
-    """Every figure is an inline PNG with alt text naming what it shows."""
+    """Every figure is an inline SVG with alt text naming what it shows."""
     overview = large_overview
     drawn = (
         overview.pyramid(),
@@ -88,11 +89,11 @@ def test_drawn_figures_have_alt_text(large_overview: Overview) -> None:
     assert "reached" in drawn[2].alt
     assert "65 and over make up" in drawn[0].alt
     for figure in drawn:
-        assert figure.png.startswith(b"\x89PNG")
+        assert figure.svg.startswith("<svg ")
         assert figure.alt
         html = figure._repr_html_()
-        assert 'src="data:image/png;base64,' in html
-        assert "alt=" in html
+        assert f'<svg role="img" aria-label="{escape(figure.alt)}"' in html
+        assert f"<title>{escape(figure.alt)}</title>" in html
 
 
 def test_messages_compare_or_say_why_not(overview: Overview) -> None:
