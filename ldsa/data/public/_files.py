@@ -232,6 +232,27 @@ def missing_codes(
     return [InputFailure(source.label, column, reason, -1)]
 
 
+def read_code_lookup(
+    source_dir: Path,
+    source: PublishedFile,
+    columns: tuple[str, ...],
+    codes: Mapping[str, tuple[str, str]],
+    key: str,
+    authorities: tuple[str, Collection[str], str],
+) -> pd.DataFrame:
+    """Read a lookup keyed by ``key`` (one row each), every column of ``codes`` matching its
+    (pattern, description), and every authority of ``authorities`` (column, codes, vintage
+    label) present; raise every failure at once.
+    """
+    frame = read_text_table(source_dir, source, columns)
+    checks = {column: code_column(*spec) for column, spec in codes.items()}
+    failures = check(source, frame, checks, unique=[key])
+    column, expected, label = authorities
+    failures += missing_codes(source, column, frame[column], expected, label)
+    raise_if(failures)
+    return frame
+
+
 def unknown_codes(
     source: PublishedFile, column: str, codes: pd.Series, known: Collection[str], what: str
 ) -> list[InputFailure]:

@@ -30,6 +30,7 @@ from ldsa.data.public._files import (
     missing_codes,
     number_column,
     raise_if,
+    read_code_lookup,
     read_text_table,
     to_count,
     to_number,
@@ -176,18 +177,18 @@ def _read_lsoas(source_dir: Path) -> pd.DataFrame:
 
 
 def _read_lookup(source_dir: Path, lad20: Vintage) -> pd.DataFrame:
-    text = read_text_table(source_dir, LSOA_LOOKUP, _LOOKUP_COLUMNS)
-    failures = check(
+    codes = {
+        "LSOA11CD": (_LSOA_PATTERN, "an English LSOA code (E01)"),
+        "LAD20CD": (LA_CODE_PATTERN, "an English LA code (E06-E09)"),
+    }
+    text = read_code_lookup(
+        source_dir,
         LSOA_LOOKUP,
-        text,
-        {
-            "LSOA11CD": code_column(_LSOA_PATTERN, "an English LSOA code (E01)"),
-            "LAD20CD": code_column(LA_CODE_PATTERN, "an English LA code (E06-E09)"),
-        },
-        unique=["LSOA11CD"],
+        _LOOKUP_COLUMNS,
+        codes,
+        "LSOA11CD",
+        ("LAD20CD", lad20.codes, lad20.label),
     )
-    failures += missing_codes(LSOA_LOOKUP, "LAD20CD", text["LAD20CD"], lad20.codes, lad20.label)
-    raise_if(failures)
     return pd.DataFrame({"lsoa_code": text["LSOA11CD"], "la_code": text["LAD20CD"]})
 
 

@@ -13,11 +13,8 @@ import pandas as pd
 
 from ldsa.data.public._files import (
     PublishedFile,
-    check,
-    code_column,
-    missing_codes,
     raise_if,
-    read_text_table,
+    read_code_lookup,
     validate,
 )
 from ldsa.data.public.crosswalk import GEOGRAPHY_FOLDER, Crosswalk, Vintage
@@ -49,18 +46,18 @@ _TYPE_OF_PREFIX = {prefix: la_type for la_type, prefix in LA_TYPE_PREFIX.items()
 def read_regions(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
     """Region and county of every LAD 2019 authority: ``la_code, county_code, region_code,
     region_name``."""
-    frame = read_text_table(source_dir, REGIONS, _REGION_COLUMNS)
-    failures = check(
+    codes = {
+        "LAD19CD": (_LAD19_PATTERN, "an English LA code (E06-E09)"),
+        "RGN19CD": (REGION_CODE_PATTERN, "a region code (E12)"),
+    }
+    frame = read_code_lookup(
+        source_dir,
         REGIONS,
-        frame,
-        {
-            "LAD19CD": code_column(_LAD19_PATTERN, "an English LA code (E06-E09)"),
-            "RGN19CD": code_column(REGION_CODE_PATTERN, "a region code (E12)"),
-        },
-        unique=["LAD19CD"],
+        _REGION_COLUMNS,
+        codes,
+        "LAD19CD",
+        ("LAD19CD", lad19.codes, lad19.label),
     )
-    failures += missing_codes(REGIONS, "LAD19CD", frame["LAD19CD"], lad19.codes, lad19.label)
-    raise_if(failures)
     return pd.DataFrame(
         {
             "la_code": frame["LAD19CD"],
@@ -73,18 +70,18 @@ def read_regions(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
 
 def read_cis_lookup(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
     """CIS sub-region of every LAD 2019 authority: ``la_code, cis_area``."""
-    frame = read_text_table(source_dir, CIS_LOOKUP, _CIS_COLUMNS)
-    failures = check(
+    codes = {
+        "LAD19CD": (_LAD19_PATTERN, "an English LA code (E06-E09)"),
+        "CIS20CD": (CIS_AREA_PATTERN, "a CIS sub-region code (J06)"),
+    }
+    frame = read_code_lookup(
+        source_dir,
         CIS_LOOKUP,
-        frame,
-        {
-            "LAD19CD": code_column(_LAD19_PATTERN, "an English LA code (E06-E09)"),
-            "CIS20CD": code_column(CIS_AREA_PATTERN, "a CIS sub-region code (J06)"),
-        },
-        unique=["LAD19CD"],
+        _CIS_COLUMNS,
+        codes,
+        "LAD19CD",
+        ("LAD19CD", lad19.codes, lad19.label),
     )
-    failures += missing_codes(CIS_LOOKUP, "LAD19CD", frame["LAD19CD"], lad19.codes, lad19.label)
-    raise_if(failures)
     return pd.DataFrame({"la_code": frame["LAD19CD"], "cis_area": frame["CIS20CD"]})
 
 
