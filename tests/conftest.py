@@ -66,3 +66,31 @@ def small_store(small_extract: Path, tmp_path_factory: pytest.TempPathFactory) -
     store = tmp_path_factory.mktemp("store") / "store"
     prepare_store(small_extract, store)
     return store
+
+
+#: Fixtures that build a dummy store or read the published files: a test using one is
+#: functional, not a unit test.
+_HEAVY_FIXTURES = {"small_extract", "small_store", "public_store", "public_dir", "shared_dir"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test its layer: ``acceptance`` (end to end: the attack on a release,
+    browsers), ``functional`` (jobs, kernels, the command line, stores, shared data, slow
+    studies) or ``unit`` (the rest: fast, no process, no store), so that ``-m unit`` runs
+    in under a minute."""
+    for item in items:
+        path = Path(str(item.path))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "acceptance" in path.parts or item.get_closest_marker("browser"):
+            layer = "acceptance"
+        elif (
+            {"run"} & set(path.parts)
+            or path.name == "test_cli.py"
+            or fixtures & _HEAVY_FIXTURES
+            or item.get_closest_marker("kernel")
+            or item.get_closest_marker("slow")
+        ):
+            layer = "functional"
+        else:
+            layer = "unit"
+        item.add_marker(getattr(pytest.mark, layer))
