@@ -72,7 +72,7 @@ def acro(session: nox.Session) -> None:
     ACRO pins its own pandas, so this session does not use constraints.txt.
     """
     session.install("acro==1.0.2", "-e", ".")
-    session.run("python", "tests/sdc/acro_crosscheck.py", "--tables", "200", "--seed", "1")
+    session.run("python", "tests/unit/sdc/acro_crosscheck.py", "--tables", "200", "--seed", "1")
 
 
 @nox.session(python=PYTHON)

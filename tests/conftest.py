@@ -1,4 +1,5 @@
-"""Shared fixtures: the ../shared folder, hypothesis profile."""
+"""Shared fixtures (the ../shared folder, small stores, policies), the hypothesis profile,
+and each test's layer, from its folder."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
+
+from ldsa.sdc import Policy, load_policy
 
 # Derandomised so that CI runs the same examples every time; no deadline on noisy machines.
 # No example database, and hypothesis's own cache in a temporary folder: tests write
@@ -68,29 +71,37 @@ def small_store(small_extract: Path, tmp_path_factory: pytest.TempPathFactory) -
     return store
 
 
-#: Fixtures that build a dummy store or read the published files: a test using one is
-#: functional, not a unit test.
+@pytest.fixture(scope="session")
+def default_policy() -> Policy:
+    """The ONS-SRS-style default preset (threshold 10, no rounding)."""
+    return load_policy("default")
+
+
+@pytest.fixture(scope="session")
+def strict_policy() -> Policy:
+    """The OpenSAFELY-style strict preset (redact 7 or fewer, round to 5)."""
+    return load_policy("strict")
+
+
+#: Test layers, one folder each (tests/<layer>/...), finest first.
+LAYERS = ("unit", "property", "golden", "functional", "acceptance")
+#: Fixtures that build a dummy store or read the published files: never in a unit test.
 _HEAVY_FIXTURES = {"small_extract", "small_store", "public_store", "public_dir", "shared_dir"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give every test its layer: ``acceptance`` (end to end: the attack on a release,
-    browsers), ``functional`` (jobs, kernels, the command line, stores, shared data, slow
-    studies) or ``unit`` (the rest: fast, no process, no store), so that ``-m unit`` runs
-    in under a minute."""
+    """Mark every test with its layer, the folder it lives in (``-m unit`` runs the fast
+    layer alone), and refuse a unit test that needs a store, shared data or a kernel."""
+    root = Path(__file__).parent
     for item in items:
-        path = Path(str(item.path))
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if "acceptance" in path.parts or item.get_closest_marker("browser"):
-            layer = "acceptance"
-        elif (
-            {"run"} & set(path.parts)
-            or path.name == "test_cli.py"
-            or fixtures & _HEAVY_FIXTURES
-            or item.get_closest_marker("kernel")
-            or item.get_closest_marker("slow")
-        ):
-            layer = "functional"
-        else:
-            layer = "unit"
+        parts = Path(str(item.path)).relative_to(root).parts
+        layer = parts[0] if parts[0] in LAYERS else None
+        if layer is None:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in one of tests/{LAYERS}.")
+        heavy = set(getattr(item, "fixturenames", ())) & _HEAVY_FIXTURES
+        if layer == "unit" and (heavy or item.get_closest_marker("kernel")):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a unit test may not use {sorted(heavy) or 'a kernel'}; "
+                "move it to tests/functional."
+            )
         item.add_marker(getattr(pytest.mark, layer))

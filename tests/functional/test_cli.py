@@ -164,7 +164,7 @@ def test_check_uses_the_packs_policy(tmp_path: Path) -> None:
     assert ldsa("check", str(reports), cwd=tmp_path).returncode == 0
     (reports / "checker").mkdir()
     (reports / "checker" / "policy.yaml").write_text(
-        (Path(__file__).parents[1] / "ldsa" / "policies" / "strict.yaml").read_text()
+        (Path(__file__).parents[2] / "ldsa" / "policies" / "strict.yaml").read_text()
     )
     result = ldsa("check", str(reports), cwd=tmp_path)
     assert result.returncode == ExitCode.DISCLOSURE

@@ -3,7 +3,7 @@
 Not a pytest module (no ``test_`` prefix): the lead's optional nox session runs it in an
 environment with ``acro`` installed (acro pins an older pandas, so it stays out of .venv)::
 
-    python tests/sdc/acro_crosscheck.py --tables 200 --seed 1
+    python tests/unit/sdc/acro_crosscheck.py --tables 200 --seed 1
 
 For each seeded synthetic record-level table, ACRO's ``crosstab`` marks cells failing its
 threshold rule; ldsa's :func:`ldsa.sdc.primary.is_unsafe_count` judges the same counts

@@ -10,7 +10,7 @@ from ldsa.errors import ExitCode, PolicyError
 from ldsa.sdc import DerivedFrom, Policy, Rounding, TieRule, load_policy
 from ldsa.sdc.policy import parse_policy
 
-GOOD = Path(__file__).parents[2] / "ldsa" / "policies" / "default.yaml"
+GOOD = Path(__file__).parents[3] / "ldsa" / "policies" / "default.yaml"
 
 
 def test_default_preset(default_policy: Policy) -> None:

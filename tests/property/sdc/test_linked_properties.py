@@ -28,7 +28,7 @@ from ldsa.testing import write_linked_release
 from .linear_audit import determined
 
 POLICIES = {"default": load_policy("default"), "strict": load_policy("strict")}
-_ATTACK = Path(__file__).resolve().parents[1] / "acceptance" / "differencing_attack.py"
+_ATTACK = Path(__file__).resolve().parents[2] / "acceptance" / "differencing_attack.py"
 
 
 def _attack():  # type: ignore[no-untyped-def]

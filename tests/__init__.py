@@ -1,0 +1,1 @@
+"""ldsa's tests, in folders by layer: unit, property, golden, functional, acceptance."""

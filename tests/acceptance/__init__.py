@@ -1,0 +1,1 @@
+"""Acceptance tests: end-to-end releases, attacks on them, and browsers."""

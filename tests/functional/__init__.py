@@ -1,0 +1,1 @@
+"""Functional tests: stores, jobs, kernels and the command line in a subprocess."""

@@ -1,0 +1,1 @@
+"""Golden values: ldsa's statistics against published reference values with their provenance."""

@@ -1,0 +1,1 @@
+"""Property tests: hypothesis invariants and seeded studies of statistics and disclosure."""

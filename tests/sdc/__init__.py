@@ -1,1 +1,0 @@
-"""Tests of ldsa.sdc, the disclosure-control layer."""
