@@ -100,27 +100,28 @@ def _plan_measures(store_path: Path) -> dict[str, str]:
     from ldsa import sdc
     from ldsa.data.store import Store
     from ldsa.report.context import full_weeks, parse_period
-    from ldsa.report.plans import MEASURES, PERIOD_COLUMN, all_authorities, count_column
+    from ldsa.report.plans import PERIOD_COLUMN, all_authorities
+    from ldsa.run.templates import discover, measures_of
 
     store = Store(store_path)
     weeks = full_weeks(*parse_period(*PERIOD))
     policy = sdc.load_policy("default")
     out = {}
-    for measure, spec in MEASURES.items():
+    for measure in measures_of(discover().values()):
         frame = all_authorities(store, measure, weeks)
         started = time.perf_counter()
         plan = sdc.plan_linked_counts(
             frame,
-            count_column=count_column(measure),
+            count_column=measure.count_column,
             period_column=PERIOD_COLUMN,
             policy=policy,
-            cumulative=spec.cumulative,
+            cumulative=measure.cumulative,
         )
         seconds = time.perf_counter() - started
         steps = Counter(choice.step.value for choice in plan.steps.values())
         outcomes = [o for cells in plan.cells.values() for o in cells.values()]
         withheld = Counter(o.rule.value for o in outcomes if o.rule is not None)
-        out[measure] = (
+        out[measure.name] = (
             f"{seconds:.1f} s; authorities by step {dict(sorted(steps.items()))}; "
             f"{len(outcomes):,} published cells, withheld {dict(sorted(withheld.items()))}"
         )

@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     templates = commands.add_parser("templates", help="list templates and their parameters")
-    templates.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+    templates.add_argument(
+        "--notebooks", type=Path, help="templates folder (default: the templates ldsa ships)"
+    )
 
     run = commands.add_parser("run", help="run templates for authorities into reports/")
     run.add_argument(
@@ -67,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--authorities", nargs="+", metavar="CODE", help="LA codes (default: all)")
     run.add_argument("--templates", nargs="+", metavar="NAME", help="template names (default: all)")
-    run.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+    run.add_argument(
+        "--notebooks", type=Path, help="templates folder (default: the templates ldsa ships)"
+    )
     run.add_argument("--workers", type=_positive_int, help="parallel jobs (default: all cores)")
     run.add_argument(
         "--executor",
@@ -96,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
     site.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
     site.add_argument("--store", type=Path, help="the store the reports were built from")
-    site.add_argument("--notebooks", type=Path, help="templates folder (default: notebooks/)")
+    site.add_argument(
+        "--notebooks", type=Path, help="templates folder (default: the templates ldsa ships)"
+    )
 
     bench = commands.add_parser("bench", help="print speed and memory figures")
     bench.add_argument("--scales", nargs="+", type=float, default=[0.1, 1.0])
@@ -218,11 +224,19 @@ def _authorities(args: argparse.Namespace) -> ExitCode:
 
 
 def _templates(args: argparse.Namespace) -> ExitCode:
+    import textwrap
+
     from ldsa.run.templates import discover
 
     for name, template in discover(args.notebooks).items():
+        spec = template.spec
         params = ", ".join(f"{key}={value}" for key, value in template.parameters().items())
-        print(f"{name}\t{template.title}\t{params}")
+        print(f"{name}: {spec.title}")
+        print(textwrap.fill(spec.description, 88, initial_indent="  ", subsequent_indent="  "))
+        print(f"  parameters: {params}")
+        print(f"  store tables: {', '.join(spec.needs) or 'none declared'}")
+        measures = ", ".join(m.name for m in spec.measures) or "none"
+        print(f"  disclosure plans: {measures}")
     return ExitCode.OK
 
 

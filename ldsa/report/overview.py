@@ -10,9 +10,7 @@ released as public data on the record.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,90 +18,50 @@ import pandas as pd
 from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.report import figures, text
-from ldsa.report.context import ReportContext, full_weeks
+from ldsa.report.base import LEVELS, PER, Report
 from ldsa.report.figures import FigureOutput, Notice
-from ldsa.report.plans import MEASURES, count_column, linked_plan
-from ldsa.report.release import Release
+from ldsa.report.measures import CASES, COVID_DEATHS, DEATHS, Measure
+from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
 from ldsa.stats import crude_rate
 
-TEMPLATE = "overview"
-LEVELS = ("la", "region", "england")
-PER = 100_000
 #: Rates from fewer events than this are shown as unreliable ([u]), not as numbers.
 UNRELIABLE_BELOW = 10
+MEASURES: dict[str, Measure] = {m.name: m for m in (CASES, COVID_DEATHS, DEATHS)}
+
+SPEC = TemplateSpec(
+    name="overview",
+    title="Overview",
+    description=(
+        "Headline figures for the authority against its region and England: cases, deaths "
+        "with Covid-19 and deaths from all causes, rates per 100,000 people over time and "
+        "running totals, the age-sex structure of the population, and key messages."
+    ),
+    needs=("cases", "deaths", "population_bands"),
+    measures=tuple(MEASURES.values()),
+)
 
 
-@dataclasses.dataclass(frozen=True)
-class Overview:
+class Overview(Report):
     """The overview of one authority over one period, released under one policy."""
 
-    context: ReportContext
-    policy: sdc.Policy
-    release: Release
-
-    @classmethod
-    def open(
-        cls,
-        store: str,
-        la_code: str,
-        period_start: str,
-        period_end: str,
-        policy: str = "default",
-        release_dir: str = "",
-    ) -> Overview:
-        """Validate the template parameters, load the policy and open the store.
-
-        ``release_dir``, when given, is where :meth:`downloads` writes the released CSV
-        tables and their disclosure records for the batch to publish.
-        """
-        context = ReportContext.open(store, la_code, period_start, period_end)
-        folder = Path(release_dir) if release_dir else None
-        release = Release(context.authority.la_code, TEMPLATE, folder)
-        return cls(context, sdc.load_policy(policy), release)
-
-    @property
-    def la_code(self) -> str:
-        """The authority's code."""
-        return self.context.authority.la_code
-
-    def _uid(self, name: str) -> str:
-        return f"{self.la_code}/{TEMPLATE}/{name}"
-
-    @functools.cached_property
-    def weeks(self) -> pd.DatetimeIndex:
-        """Mondays of the weeks lying wholly within the period."""
-        return full_weeks(self.context.period_start, self.context.period_end)
+    SPEC = SPEC
 
     @functools.cached_property
     def plans(self) -> dict[str, sdc.LinkedPlan]:
         """The batch-wide disclosure plan of each measure (this authority's part)."""
-        return {
-            measure: linked_plan(self.context.store, self.policy, measure, self.weeks, self.la_code)
-            for measure in MEASURES
-        }
+        return {name: self.plan(measure) for name, measure in MEASURES.items()}
 
-    @functools.cached_property
-    def populations(self) -> dict[str, int]:
-        """Population of the authority, its region and England in the denominator year."""
-        return {level: int(self._population_bands(level)["population"].sum()) for level in LEVELS}
-
-    def _population_bands(self, level: str) -> pd.DataFrame:
-        frame = self.context.table(level, "population_bands")
-        years = sorted(int(y) for y in frame["year"].unique())
-        wanted = max((y for y in years if y <= self.context.population_year), default=years[0])
-        return frame[frame["year"] == wanted].reset_index(drop=True)
-
-    def step(self, measure: str) -> sdc.TimeStep:
+    def step(self, measure: Measure | str) -> sdc.TimeStep:
         """The time step this authority's series of a measure is released at."""
-        return self.plans[measure].step(self.la_code)
+        return super().step(MEASURES[measure] if isinstance(measure, str) else measure)
 
     @functools.cached_property
     def _series(self) -> dict[str, sdc.SafeTable]:
         return {
             measure: plan.table(
                 self.la_code,
-                output_id=self._uid(f"{measure}_counts"),
+                output_id=self.uid(f"{measure}_counts"),
                 description=f"{MEASURES[measure].label}: counts per period",
             )
             for measure, plan in self.plans.items()
@@ -130,7 +88,7 @@ class Overview:
         counts = self._series[measure]
         released = counts.released_frame()
         weeks = released["weeks"].astype(int).to_numpy()
-        column = count_column(measure)
+        column = MEASURES[measure].count_column
         rates = pd.DataFrame(
             {
                 f"{level}_weekly_rate": _filled(released[f"{level}_{column}"])
@@ -145,7 +103,7 @@ class Overview:
             rates,
             {f"{level}_weekly_rate": f"{level}_{column}" for level in LEVELS},
             policy=self.policy,
-            output_id=self._uid(f"{measure}_over_time"),
+            output_id=self.uid(f"{measure}_over_time"),
             decimals=1,
             description=(
                 f"{MEASURES[measure].label}: counts per {self.step(measure).value} and average "
@@ -156,11 +114,11 @@ class Overview:
     def _release_cumulative(self, measure: str) -> sdc.SafeTable:
         counts = self.plans[measure].cumulative_table(
             self.la_code,
-            output_id=self._uid(f"{measure}_cumulative_counts"),
+            output_id=self.uid(f"{measure}_cumulative_counts"),
             description=f"{MEASURES[measure].label}: running totals",
         )
         released = counts.released_frame()
-        column = f"cumulative_{count_column(measure)}"
+        column = f"cumulative_{MEASURES[measure].count_column}"
         rates = pd.DataFrame(
             {
                 f"{level}_rate": _filled(released[f"{level}_{column}"])
@@ -174,7 +132,7 @@ class Overview:
             rates,
             {f"{level}_rate": f"{level}_{column}" for level in LEVELS},
             policy=self.policy,
-            output_id=self._uid(f"{measure}_cumulative"),
+            output_id=self.uid(f"{measure}_cumulative"),
             decimals=1,
             description=f"{MEASURES[measure].label}: running totals and rates per 100,000",
         )
@@ -184,14 +142,14 @@ class Overview:
         """Counts over the period's whole weeks and rates per 100,000 (LA with 95% limits)."""
         parts = []
         for measure, plan in self.plans.items():
-            whole = plan.period_table(self.la_code, output_id=self._uid(f"{measure}_period"))
+            whole = plan.period_table(self.la_code, output_id=self.uid(f"{measure}_period"))
             parts.append(
                 whole.select(
-                    output_id=self._uid(f"headline_{measure}"),
+                    output_id=self.uid(f"headline_{measure}"),
                     columns=[
                         "period_start",
                         "period_end",
-                        *(f"{level}_{count_column(measure)}" for level in LEVELS),
+                        *(f"{level}_{MEASURES[measure].count_column}" for level in LEVELS),
                     ],
                 )
             )
@@ -199,7 +157,7 @@ class Overview:
         counts = sdc.stack(
             parts,
             policy=self.policy,
-            output_id=self._uid("headline_counts"),
+            output_id=self.uid("headline_counts"),
             columns=["period_start", "period_end", *(f"{level}_count" for level in LEVELS)],
             label_column="measure_id",
             labels=list(MEASURES),
@@ -235,7 +193,7 @@ class Overview:
             rates,
             sources,
             policy=self.policy,
-            output_id=self._uid("headline"),
+            output_id=self.uid("headline"),
             decimals=1,
             unreliable_below=UNRELIABLE_BELOW,
             description="Counts over the period and crude rates per 100,000 people",
@@ -246,7 +204,7 @@ class Overview:
         """Percentage of the population by age band and sex, the authority and England."""
         columns = {}
         for level in ("la", "england"):
-            bands = self._population_bands(level)
+            bands = self.population_bands(level)
             total = bands["population"].sum()
             for sex, name in (("F", "female"), ("M", "male")):
                 shares = bands[bands["sex"] == sex].set_index("age_band")["population"] / total
@@ -255,21 +213,12 @@ class Overview:
         return sdc.release_public(
             frame,
             list(columns),
-            source=f"{self._population_source()} (mid-{self.context.population_year})",
+            source=f"{self.population_source()} (mid-{self.context.population_year})",
             policy=self.policy,
-            output_id=self._uid("population"),
+            output_id=self.uid("population"),
             decimals=2,
             description="Population by five-year age band and sex, percent of total",
         )
-
-    def _population_source(self) -> str:
-        if self.context.store.is_dummy:
-            return "Dummy population estimates generated by ldsa"
-        return "ONS mid-year population estimates"
-
-    def names(self) -> dict[str, str]:
-        """Display name of each comparison level."""
-        return self.context.areas()
 
     def headline_table(self) -> ReleasedTable:
         """Headline figures as an accessible table."""
@@ -290,7 +239,7 @@ class Overview:
             f"{self.weeks[-1] + pd.Timedelta(days=6):%d %B %Y}"
         )
         shown = self.headline.select(
-            output_id=self._uid("headline_shown"),
+            output_id=self.uid("headline_shown"),
             columns=list(headers),
         )
         self.release.csv("headline", self.headline)
@@ -336,10 +285,6 @@ class Overview:
     def messages(self) -> text.Messages:
         """Key messages in plain English, from the released headline figures."""
         return text.Messages(text.key_messages(self.headline, self.names()))
-
-    def downloads(self) -> text.Messages:
-        """The disclosure note and download list; writes the released files for the batch."""
-        return self.release.finish()
 
 
 def _filled(counts: pd.Series) -> np.ndarray:

@@ -98,12 +98,20 @@ def _shell() -> Any:
     return InteractiveShell.instance(config=config)
 
 
-def execute(template: Path, output: Path, parameters: dict[str, Any], timeout: int = 600) -> None:
+def execute(
+    template: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    release: Path | None = None,
+    timeout: int = 600,
+) -> None:
     """Run ``template`` with ``parameters`` injected, writing the executed notebook to ``output``.
 
     The cells run in a child forked from this process, in ``output``'s folder; the
     parameters are injected as papermill does (a cell tagged ``injected-parameters`` after
-    the ``parameters`` cell).
+    the ``parameters`` cell). With ``release``, the child opens a release session before
+    the first cell and, once every cell has run, writes the report's released tables and
+    records into that folder (:mod:`ldsa.report.release`).
 
     Raises
     ------
@@ -130,7 +138,7 @@ def execute(template: Path, output: Path, parameters: dict[str, Any], timeout: i
         code = 1
         try:
             _die_with(parent)
-            message = _run_cells(notebook, output)
+            message = _run_cells(notebook, output, release, template.stem)
             os.write(writer, json.dumps(message).encode("utf-8"))
             code = 0
         finally:
@@ -185,17 +193,25 @@ def _wait(child: int, reader: int, timeout: int) -> dict[str, Any]:
     return message
 
 
-def _run_cells(notebook: Any, output: Path) -> dict[str, Any]:  # pragma: no cover  # child
-    """Execute every code cell in a fresh namespace; record outputs; stop at the first error.
+def _run_cells(
+    notebook: Any, output: Path, release: Path | None, template: str
+) -> dict[str, Any]:  # pragma: no cover  # runs in the child
+    """Execute every code cell in a fresh namespace; record outputs; stop at the first error;
+    then finish the release (when asked).
 
-    Returns {} when every cell ran, the failing cell's position, name and message, or
-    ``{"internal": ...}`` when ldsa itself failed.
+    Returns {} when every cell ran, the failing cell's position (0: the release), name and
+    message, or ``{"internal": ...}`` when ldsa itself failed.
     """
     import nbformat
+
+    from ldsa.errors import TemplateError
+    from ldsa.report import release as releases
 
     try:
         os.chdir(output.parent)
         shell = _shell()
+        if release is not None:
+            releases.begin(release, template)
         failure: dict[str, Any] = {}
         for position, cell in enumerate(notebook.cells, start=1):
             if cell.cell_type != "code":
@@ -205,6 +221,11 @@ def _run_cells(notebook: Any, output: Path) -> dict[str, Any]:  # pragma: no cov
                 failure = {"cell": position, "ename": type(error).__name__, "evalue": str(error)}
                 break
         nbformat.write(notebook, output)  # type: ignore[no-untyped-call]
+        if release is not None and not failure:
+            try:
+                releases.finish()
+            except TemplateError as error:
+                failure = {"cell": 0, "ename": type(error).__name__, "evalue": str(error)}
         return failure
     except Exception as bug:
         return {"internal": f"{type(bug).__name__}: {bug}"}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from ldsa.atomic import write_atomic
 from ldsa.data.store import Store
-from ldsa.errors import LdsaError, TemplateError
+from ldsa.errors import LdsaError
 from ldsa.report.context import describe_period, parse_period
-from ldsa.report.release import RECORDS
+from ldsa.report.release import RECORDS, ReleaseSummary
 from ldsa.run.execute import MAX_ERROR_CHARS, ExecutionError, execute
 from ldsa.run.render import ReportHeader, notebook_body, render_page
 
@@ -152,9 +152,8 @@ def _build(spec: JobSpec, store: Store) -> str:
         "period_start": spec.period_start,
         "period_end": spec.period_end,
         "policy": spec.policy,
-        "release_dir": str(spec.release_dir),
     }
-    execute(spec.template_path, executed, parameters)
+    execute(spec.template_path, executed, parameters, release=spec.release_dir)
     authority = store.authority(spec.la_code)
     start, end = parse_period(spec.period_start, spec.period_end)
     header = ReportHeader(
@@ -169,17 +168,12 @@ def _build(spec: JobSpec, store: Store) -> str:
         store_sha256=store.sha256,
         policy=spec.policy_label,
     )
-    return render_page(header, notebook_body(executed))
+    return render_page(header, notebook_body(executed), ReleaseSummary.read(spec.release_dir))
 
 
 def _publish_release(spec: JobSpec) -> None:
     """Publish the template's released CSVs beside the report and keep its records."""
     records = spec.release_dir / RECORDS
-    if not records.is_file():
-        raise TemplateError(
-            f"template {spec.template}: wrote no disclosure records. How to fix: end the "
-            "template with a cell that calls the report's downloads()."
-        )
     for stale in spec.tables():
         stale.unlink()
     for table in sorted(spec.release_dir.glob("*.csv")):

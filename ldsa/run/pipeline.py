@@ -21,7 +21,7 @@ from ldsa.run.checker_pack import finish_release
 from ldsa.run.executors import Executor
 from ldsa.run.job import JobResult, JobStatus
 from ldsa.run.site import build_index
-from ldsa.run.templates import Template
+from ldsa.run.templates import Template, measures_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +72,8 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
 
     1. Validate and plan the jobs (LA codes, templates, period, policy): nothing starts on
        a bad parameter.
-    2. Plan disclosure: every measure's batch-wide protection, built and cached once, so
-       that the jobs read verified parts only.
+    2. Plan disclosure: the batch-wide protection of every measure the templates use,
+       built and cached once, so that the jobs read verified parts only.
     3. Run the jobs (in parallel, failures isolated, resumable).
     4. Write the index page, then the checker pack and the scan of the release.
     """
@@ -86,7 +86,12 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         request.work_dir,
         policy=request.policy,
     )
-    warm_plans(request.store, plan.loaded_policy, *parse_period(*request.period))
+    warm_plans(
+        request.store,
+        plan.loaded_policy,
+        *parse_period(*request.period),
+        measures=measures_of(request.templates),
+    )
     results = run_batch(
         plan,
         workers=request.workers,

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from ldsa import __version__
+from ldsa.report.release import ReleaseSummary
 
 #: Packages whose versions every report records, so numbers can be reproduced.
 PROVENANCE_PACKAGES = (
@@ -104,7 +105,10 @@ def _released(output: dict[str, Any]) -> bool:
     return output.get("output_type") in ("execute_result", "display_data")
 
 
-def render_page(header: ReportHeader, body: str) -> str:
-    """Wrap a notebook body in the report page: title block, dummy banner, provenance footer."""
+def render_page(header: ReportHeader, body: str, release: ReleaseSummary) -> str:
+    """Wrap a notebook body in the report page: title block, dummy banner, the disclosure
+    note with the report's downloads, provenance footer."""
     page = PAGES.get_template("report.html.j2")
-    return page.render(header=header, body=Markup(body), versions=package_versions())
+    return page.render(
+        header=header, body=Markup(body), release=release, versions=package_versions()
+    )

@@ -1,24 +1,37 @@
-"""Templates: discover the notebooks, inspect their parameters, validate names."""
+"""Templates: discover the notebooks, read their specs and parameters, validate names.
+
+A template is a notebook (package data in ``ldsa/notebooks/``, or a folder given with
+``--notebooks``) whose metadata names its report module (``{"ldsa": {"report":
+"ldsa.report.mortality"}}``); that module's ``SPEC`` (:class:`~ldsa.report.spec.TemplateSpec`)
+declares its title, description, the store tables it needs and the disclosure measures it
+uses. A notebook without that metadata is still a template (a TRE analyst's own), with a
+spec read from the notebook itself and no batch-wide measures.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import importlib
+import importlib.resources
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ldsa.data.store import file_sha256
 from ldsa.errors import InvalidParameterError, TemplateError
+from ldsa.report.measures import Measure
+from ldsa.report.spec import TemplateSpec
 
 #: Parameters every template declares, in this order.
-REQUIRED_PARAMETERS = ("la_code", "store", "period_start", "period_end", "policy", "release_dir")
+REQUIRED_PARAMETERS = ("la_code", "store", "period_start", "period_end", "policy")
 
 
 def default_notebooks_dir() -> Path:
-    """The ``notebooks/`` folder of the source tree ldsa runs from, else ``./notebooks``."""
-    beside_package = Path(__file__).resolve().parents[2] / "notebooks"
-    return beside_package if beside_package.is_dir() else Path("notebooks").resolve()
+    """The templates shipped with ldsa (package data)."""
+    return Path(str(importlib.resources.files("ldsa") / "notebooks"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,19 +41,49 @@ class Template:
     name: str
     path: Path
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
         """Hash of the notebook file, recorded in every report made from it."""
         return file_sha256(self.path)
 
     @property
     def title(self) -> str:
-        """The first heading of the notebook's first (markdown) cell."""
-        cell = self.notebook()["cells"][0]
-        for line in "".join(cell.get("source", "")).splitlines():
-            if line.startswith("#"):
-                return line.lstrip("#").strip()
-        return self.name
+        """The report's title."""
+        return self.spec.title
+
+    @functools.cached_property
+    def spec(self) -> TemplateSpec:
+        """The template's spec: from its report module, else read from the notebook.
+
+        Raises
+        ------
+        TemplateError
+            When the named report module cannot be imported, has no ``SPEC``, or its spec
+            is for another template.
+        """
+        report = self.notebook().get("metadata", {}).get("ldsa", {}).get("report")
+        if report is None:
+            return self._spec_from_notebook()
+        try:
+            spec = importlib.import_module(str(report)).SPEC
+        except (ImportError, AttributeError) as error:
+            raise TemplateError(
+                f"template {self.name}: its report module {report!r} has no SPEC "
+                f"({type(error).__name__}). How to fix: define SPEC = TemplateSpec(...) in it."
+            ) from None
+        if not isinstance(spec, TemplateSpec) or spec.name != self.name:
+            raise TemplateError(
+                f"template {self.name}: {report}.SPEC is not the TemplateSpec of "
+                f"{self.name!r}. How to fix: name the spec as the notebook file."
+            )
+        return spec
+
+    def _spec_from_notebook(self) -> TemplateSpec:
+        source = "".join(self.notebook()["cells"][0].get("source", ""))
+        paragraphs = [p.strip() for p in source.split("\n\n") if p.strip()]
+        heading = next((p for p in paragraphs if p.startswith("# ")), f"# {self.name}")
+        description = next((p for p in paragraphs if not p.startswith("#")), "")
+        return TemplateSpec(self.name, heading.splitlines()[0][2:].strip(), description)
 
     def notebook(self) -> dict[str, Any]:
         """The notebook JSON.
@@ -62,8 +105,8 @@ class Template:
         return notebook
 
     def validate(self) -> None:
-        """Check the notebook is a template: a title cell, then one ``parameters`` cell
-        declaring every required parameter.
+        """Check the notebook is a template: one ``parameters`` cell declaring every
+        required parameter, and a spec.
 
         Raises
         ------
@@ -85,6 +128,7 @@ class Template:
                 f"template {self.name}: its parameters cell lacks {', '.join(missing)}. "
                 f"How to fix: declare {', '.join(REQUIRED_PARAMETERS)} there, with defaults."
             )
+        self.spec  # noqa: B018  # reading the spec validates it
 
     def parameters(self) -> dict[str, Any]:
         """The parameters declared in the ``parameters`` cell, with their defaults."""
@@ -99,8 +143,8 @@ def discover(notebooks_dir: Path | None = None) -> dict[str, Template]:
     folder = notebooks_dir or default_notebooks_dir()
     if not folder.is_dir():
         raise InvalidParameterError(
-            f"notebooks folder {folder}: not found. How to fix: run from the ldsa source tree "
-            "or pass --notebooks DIR."
+            f"notebooks folder {folder}: not found. How to fix: pass --notebooks DIR, a folder "
+            "of template notebooks."
         )
     return {path.stem: Template(path.stem, path) for path in sorted(folder.glob("*.ipynb"))}
 
@@ -119,3 +163,24 @@ def select(templates: dict[str, Template], names: list[str] | None) -> list[Temp
             f"templates: unknown template(s) {', '.join(hints)}; available: {', '.join(templates)}."
         )
     return [templates[name] for name in dict.fromkeys(names)]
+
+
+def measures_of(templates: Iterable[Template]) -> list[Measure]:
+    """The disclosure measures the templates use, each once, in first-use order.
+
+    Raises
+    ------
+    TemplateError
+        When two templates define a measure of the same name differently.
+    """
+    found: dict[str, tuple[Measure, str]] = {}
+    for template in templates:
+        for measure in template.spec.measures:
+            seen = found.setdefault(measure.name, (measure, template.name))
+            if seen[0] != measure:
+                raise TemplateError(
+                    f"templates {seen[1]} and {template.name}: both use a measure named "
+                    f"{measure.name!r}, defined differently. How to fix: import the shared "
+                    "measure from ldsa.report.measures, or give yours another name."
+                )
+    return [measure for measure, _ in found.values()]

@@ -28,6 +28,7 @@ def test_wheel_contents_and_entry_point(tmp_path: Path) -> None:
     assert "ldsa/run/templates/report.html.j2" in names
     assert "ldsa/stats/data/esp2013.csv" in names
     assert "ldsa/py.typed" in names
+    assert "ldsa/notebooks/overview.ipynb" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ldsa = ldsa.cli:console_main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     environment = {**os.environ, "PYTHONPATH": str(tmp_path / "unpacked")}
@@ -35,8 +36,10 @@ def test_wheel_contents_and_entry_point(tmp_path: Path) -> None:
         "import ldsa, importlib.resources as r; "
         "assert ldsa.__file__.startswith({!r}); "
         "assert (r.files('ldsa.stats') / 'data' / 'esp2013.csv').is_file(); "
+        "from ldsa.run.templates import discover; "
+        "assert str(discover()['overview'].path).startswith({!r}); "
         "from ldsa.cli import main; raise SystemExit(main(['--version']))"
-    ).format(str(tmp_path / "unpacked"))
+    ).format(str(tmp_path / "unpacked"), str(tmp_path / "unpacked"))
     result = subprocess.run(
         [sys.executable, "-c", check], cwd=tmp_path, env=environment, capture_output=True, text=True
     )

@@ -11,7 +11,7 @@ import pytest
 from ldsa import sdc
 from ldsa.data.store import Store
 from ldsa.errors import DisclosureError, InvalidParameterError, PolicyError
-from ldsa.report import figures
+from ldsa.report import figures, release
 from ldsa.report.context import parse_period
 from ldsa.report.overview import Overview
 from ldsa.report.tables import ReleasedTable
@@ -119,28 +119,34 @@ def test_presentation_refuses_raw_frames(overview: Overview) -> None:
         overview.release.csv("raw", raw)  # type: ignore[arg-type]
 
 
-def test_downloads_write_csvs_and_records(small_store: Path, tmp_path: Path) -> None:
-    """With a release folder, the report writes each released CSV and one record per output."""
+def test_release_writes_csvs_and_records(small_store: Path, tmp_path: Path) -> None:
+    """In a release session (as a batch job runs), finishing writes each released CSV, one
+    record per output and the summary the page's disclosure section is written from."""
     code = Store(small_store).geography.codes[1]
-    overview = Overview.open(
-        str(small_store), code, "2020-03-01", "2022-03-31", "default", str(tmp_path)
-    )
+    release.begin(tmp_path, "overview")
+    overview = Overview.open(str(small_store), code, "2020-03-01", "2022-03-31", "default")
     overview.headline_table()
     overview.pyramid()
     for measure in ("cases", "covid_deaths", "deaths"):
         overview.series_figure(measure)
     overview.cumulative_figure("cases")
-    note = overview.downloads()
-    assert any("confidentiality" in line for line in note.lines)
+    summary = release.finish()
+    assert any("confidentiality" in line for line in summary.lines())
+    assert summary == release.ReleaseSummary.read(tmp_path)
+    assert overview.disclosure_note().lines == summary.lines()
     csvs = sorted(p.name for p in tmp_path.glob("*.csv"))
-    assert csvs == [
-        "overview-cases_cumulative.csv",
-        "overview-cases_over_time.csv",
-        "overview-covid_deaths_over_time.csv",
-        "overview-deaths_over_time.csv",
-        "overview-headline.csv",
-        "overview-population.csv",
-    ]
+    assert (
+        list(summary.files)
+        == csvs
+        == [
+            "overview-cases_cumulative.csv",
+            "overview-cases_over_time.csv",
+            "overview-covid_deaths_over_time.csv",
+            "overview-deaths_over_time.csv",
+            "overview-headline.csv",
+            "overview-population.csv",
+        ]
+    )
     records = sdc.read_records([tmp_path / "records.json"])
     names = {n.removeprefix("overview-").removesuffix(".csv") for n in csvs} | {"report"}
     assert {r.uid for r in records} == {f"{code}/overview/{name}" for name in names}

@@ -10,6 +10,7 @@ from ldsa import sdc
 from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.data.store import Store
 from ldsa.report import plans
+from ldsa.report.measures import CASES, COVID_DEATHS, DEATHS
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def store(small_store: Path) -> Store:
 def test_all_authorities_add_up_to_england(store: Store) -> None:
     """The all-authority weekly counts sum to England's, week by week."""
     weeks = plans.full_weeks(PERIOD_START, PERIOD_END)
-    frame = plans.all_authorities(store, "deaths", weeks)
+    frame = plans.all_authorities(store, DEATHS, weeks)
     assert len(frame) == len(store.geography) * len(weeks)
     england = store.england_table("deaths").groupby("week_registered")["deaths"].sum()
     by_week = frame.groupby("week_start")["deaths_count"].sum()
@@ -37,9 +38,9 @@ def test_plan_is_cached_and_identical(
     policy = sdc.load_policy("default")
     weeks = plans.full_weeks(PERIOD_START, PERIOD_END)
     code = store.geography.codes[5]
-    first = plans.linked_plan(store, policy, "covid_deaths", weeks, code)
+    first = plans.linked_plan(store, policy, COVID_DEATHS, weeks, code)
     monkeypatch.setattr(sdc, "plan_linked_counts", lambda *a, **k: pytest.fail("rebuilt"))
-    second = plans.linked_plan(store, policy, "covid_deaths", weeks, code)
+    second = plans.linked_plan(store, policy, COVID_DEATHS, weeks, code)
     one = first.table(code, output_id="x")
     two = second.table(code, output_id="x")
     assert one.to_csv_text() == two.to_csv_text()
@@ -51,7 +52,7 @@ def test_part_of_plan_matches_whole(store: Store) -> None:
     policy = sdc.load_policy("default")
     weeks = plans.full_weeks(PERIOD_START, PERIOD_END)
     whole = sdc.plan_linked_counts(
-        plans.all_authorities(store, "cases", weeks),
+        plans.all_authorities(store, CASES, weeks),
         count_column="cases_count",
         period_column=plans.PERIOD_COLUMN,
         policy=policy,

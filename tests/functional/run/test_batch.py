@@ -28,7 +28,7 @@ def _template(folder: Path, name: str, code: str) -> Template:
     """A one-cell template (after the title and the parameters) written into ``folder``."""
     parameters = new_code_cell(
         'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
-        'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
+        'period_end = "2022-03-31"\npolicy = "default"',
         metadata={"tags": ["parameters"]},
     )
     cells = [new_markdown_cell(f"# {name.title()}"), parameters, new_code_cell(code)]
@@ -47,9 +47,8 @@ def _leak_probe(folder: Path) -> Template:
         "probe",
         'if "previous_la_code" in dir():\n    raise RuntimeError("state leaked")\n'
         "previous_la_code = la_code\n"
-        "from pathlib import Path\n"
-        "from ldsa.report.release import Release\n"
-        'Release(la_code, "probe", Path(release_dir)).finish()',
+        "from ldsa.report.release import open_release\n"
+        'open_release(la_code, "probe")',
     )
 
 

@@ -21,7 +21,7 @@ PERIOD = ("2020-03-01", "2022-03-31")
 def _failing(folder: Path, code: str = "1 / 0", name: str = "boom") -> Template:
     parameters = new_code_cell(
         'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
-        'period_end = "2022-03-31"\npolicy = "default"\nrelease_dir = ""',
+        'period_end = "2022-03-31"\npolicy = "default"',
         metadata={"tags": ["parameters"]},
     )
     notebook = new_notebook(

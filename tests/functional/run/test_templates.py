@@ -3,20 +3,98 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
+import ldsa
+from ldsa.data.store import AREA_TABLES
 from ldsa.errors import ExitCode, InvalidParameterError, TemplateError
-from ldsa.run.templates import REQUIRED_PARAMETERS, Template, discover, select
+from ldsa.report.measures import CASES
+from ldsa.report.spec import TemplateSpec
+from ldsa.run.templates import (
+    REQUIRED_PARAMETERS,
+    Template,
+    default_notebooks_dir,
+    discover,
+    measures_of,
+    select,
+)
 
 TEMPLATES = discover()
 
 
 def test_templates_exist() -> None:
-    """The overview template is present."""
+    """The templates ship as package data, each with a report module declaring its spec."""
     assert "overview" in TEMPLATES
+    assert default_notebooks_dir().parent == Path(ldsa.__file__).parent
+
+
+@pytest.mark.parametrize("template", TEMPLATES.values(), ids=list(TEMPLATES))
+def test_spec_matches_the_notebook(template: Template) -> None:
+    """The notebook names its report module; the module's spec is for this template, its
+    title is the notebook's heading, and it reads only store tables."""
+    assert template.notebook()["metadata"]["ldsa"]["report"].startswith("ldsa.report.")
+    spec = template.spec
+    assert spec.name == template.name
+    heading = "".join(template.notebook()["cells"][0]["source"]).splitlines()[0]
+    assert heading == f"# {spec.title}"
+    assert spec.description
+    assert set(spec.needs) <= {*AREA_TABLES, "survey", "deprivation", "geography"}
+    assert len({m.name for m in spec.measures}) == len(spec.measures)
+
+
+def test_measures_of_the_selected_templates_only(tmp_path: Path) -> None:
+    """The batch plans each measure the chosen templates use once; a plain notebook (no
+    report module) uses none; two definitions under one name are a template error."""
+    plain = _notebook(tmp_path, "plain", {})
+    assert plain.spec.title == "Plain"
+    assert plain.spec.measures == ()
+    assert plain.spec.description == "What it shows."
+    assert measures_of([plain]) == []
+    overview = TEMPLATES["overview"]
+    assert [m.name for m in measures_of([overview, overview, plain])] == [
+        "cases",
+        "covid_deaths",
+        "deaths",
+    ]
+    clash = dataclasses.replace(CASES, label="Something else")
+    other = Template("other", tmp_path / "other.ipynb")
+    object.__setattr__(other, "spec", TemplateSpec("other", "Other", "", (), (clash,)))
+    with pytest.raises(TemplateError, match="'cases', defined differently") as caught:
+        measures_of([overview, other])
+    assert caught.value.exit_code is ExitCode.TEMPLATE
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [("ldsa.report.nowhere", "has no SPEC"), ("ldsa.report.overview", "not the TemplateSpec")],
+)
+def test_bad_report_module_is_a_template_error(tmp_path: Path, report: str, message: str) -> None:
+    """A notebook naming a missing module, or another template's, fails validation (8)."""
+    template = _notebook(tmp_path, "mine", {"ldsa": {"report": report}})
+    with pytest.raises(TemplateError, match=message) as caught:
+        template.validate()
+    assert caught.value.exit_code is ExitCode.TEMPLATE
+
+
+def _notebook(folder: Path, name: str, metadata: dict[str, object]) -> Template:
+    parameters = (
+        'la_code = "E06900001"\nstore = "dummy"\nperiod_start = "2020-03-01"\n'
+        'period_end = "2022-03-31"\npolicy = "default"'
+    )
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": f"# {name.title()}\n\nWhat it shows."},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": parameters,
+         "outputs": [], "execution_count": None},
+    ]  # fmt: skip
+    metadata = {"kernelspec": {"name": "python3"}, "language_info": {"name": "python"}, **metadata}
+    path = folder / f"{name}.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4,
+                                "nbformat_minor": 4}))  # fmt: skip
+    return Template(name, path)
 
 
 @pytest.mark.parametrize("template", TEMPLATES.values(), ids=list(TEMPLATES))
