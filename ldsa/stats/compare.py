@@ -1,4 +1,5 @@
-"""Comparison of each area's interval with a benchmark (England, its region)."""
+"""Comparisons: each area's interval against a benchmark (England, its region), and one
+period's count against the period before."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import enum
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
+from scipy import stats
 
-from ldsa.stats._validate import StatsInputError
+from ldsa.stats._validate import StatsInputError, nonnegative
 
 
 class Comparison(enum.Enum):
@@ -74,3 +77,79 @@ def compare_with_benchmark(
     result[known & (bench > hi)] = Comparison.LOWER.value
     result[~known] = Comparison.NOT_COMPARED.value
     return result.astype(np.str_)
+
+
+def compare_counts(
+    current: npt.ArrayLike, previous: npt.ArrayLike, conf_level: float = 0.95
+) -> pd.DataFrame:
+    """Change between two counts over equal exposure (this week against the last).
+
+    Parameters
+    ----------
+    current, previous
+        Event counts of the later and the earlier period (same population, same length).
+    conf_level
+        Level of the ratio's interval; a change is significant at ``1 - conf_level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``change`` (current - previous), ``percent`` (change as a
+        percentage of previous; NaN when previous is 0), ``ratio`` (current / previous),
+        ``ratio_lower``, ``ratio_upper``, ``p_value`` (two-sided) and ``significant``
+        (bool), and ``direction``: ``"increased"``, ``"decreased"`` or ``"no significant
+        change"``.
+
+    Raises
+    ------
+    StatsInputError
+        Negative, non-whole or mismatched counts.
+
+    Notes
+    -----
+    Conditional on the total n = current + previous, current is binomial with probability
+    pi = rate ratio / (1 + rate ratio) under Poisson counts; the p-value is the exact
+    two-sided binomial test of pi = 1/2 (twice the smaller tail, at most 1) and the ratio's
+    interval is the Clopper-Pearson interval of pi mapped to pi / (1 - pi). With no events
+    in either period nothing is tested (p-value 1, ratio NaN).
+
+    References
+    ----------
+    Breslow NE, Day NE. Statistical Methods in Cancer Research, vol. II. IARC 1987, 2.4.
+    Armitage P, Berry G. Statistical Methods in Medical Research, 4th ed. 2002, 5.3.
+    """
+    later = nonnegative("current", current)
+    earlier = nonnegative("previous", previous)
+    if later.shape != earlier.shape:
+        raise StatsInputError("current, previous: mismatched lengths; pass one pair per row.")
+    if np.any(later != np.floor(later)) or np.any(earlier != np.floor(earlier)):
+        raise StatsInputError("current, previous: expected whole counts of events.")
+    total = later + earlier
+    alpha = 1 - conf_level
+    low_tail = stats.binom.cdf(later, total, 0.5)
+    high_tail = stats.binom.sf(later - 1, total, 0.5)
+    p_value = np.minimum(1.0, 2 * np.minimum(low_tail, high_tail))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi_low = np.where(later > 0, stats.beta.ppf(alpha / 2, later, earlier + 1), 0.0)
+        pi_high = np.where(earlier > 0, stats.beta.ppf(1 - alpha / 2, later + 1, earlier), 1.0)
+        ratio = np.where(earlier > 0, later / earlier, np.nan)
+        percent = np.where(earlier > 0, (later - earlier) / earlier * 100, np.nan)
+        lower = np.where(total > 0, pi_low / (1 - pi_low), np.nan)
+        upper = np.where((total > 0) & (pi_high < 1), pi_high / (1 - pi_high), np.inf)
+    upper = np.where(total > 0, upper, np.nan)
+    significant = p_value < alpha
+    direction = np.where(
+        significant, np.where(later > earlier, "increased", "decreased"), "no significant change"
+    )
+    return pd.DataFrame(
+        {
+            "change": later - earlier,
+            "percent": percent,
+            "ratio": ratio,
+            "ratio_lower": lower,
+            "ratio_upper": upper,
+            "p_value": p_value,
+            "significant": significant,
+            "direction": direction,
+        }
+    )
