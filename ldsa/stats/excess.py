@@ -70,6 +70,61 @@ class ExcessDeaths:
     n_parameters: int = 0
     n_baseline_rows: int = 0
     method_note: str = ""
+    _fit: _Fit | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def totals_by(self, columns: str | Sequence[str]) -> pd.DataFrame:
+        """The totals again, broken down by more columns of the input frame.
+
+        Parameters
+        ----------
+        columns
+            Columns constant within each input row, such as a period label (months of
+            the analysis) or strata (sex and age): one row per group and combination.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The group's keys, ``columns``, ``weeks`` (analysis weeks in the cell) and the
+            columns of ``total``, each sum's prediction interval from the same model.
+
+        Raises
+        ------
+        StatsInputError
+            When a column is not in the input frame.
+        """
+        fit = self._fit
+        if fit is None:
+            raise StatsInputError("totals_by: this result holds no fitted model.")
+        extra = by_columns(columns)
+        require_columns(fit.data, "frame", extra)
+        chosen = fit.chosen
+        key = fit.key_frame.iloc[fit.group[chosen]].reset_index(drop=True)
+        key[extra] = fit.data.loc[chosen, extra].reset_index(drop=True)
+        key["__week"] = fit.data.loc[chosen, fit.week].to_numpy()
+        names = [*fit.key_frame.columns, *extra]
+        cells = key[names].drop_duplicates().sort_values(names).reset_index(drop=True)
+        ids = np.full(len(fit.data), len(cells), dtype=np.intp)
+        lookup = pd.MultiIndex.from_frame(cells)
+        ids[chosen] = lookup.get_indexer(pd.MultiIndex.from_frame(key[names]))
+        counts, expected, variance = _assemble(fit.baseline, fit.observed, ids, chosen, len(cells))
+        weeks = key.drop_duplicates([*names, "__week"]).groupby(names, sort=False).size()
+        cells["weeks"] = weeks.reindex(pd.MultiIndex.from_frame(cells)).to_numpy()
+        cells["observed"] = counts
+        return _excess_columns(cells, expected, variance, fit.conf_level)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fit:
+    """What :meth:`ExcessDeaths.totals_by` needs of a fitted model."""
+
+    data: pd.DataFrame
+    week: str
+    group: npt.NDArray[np.intp]
+    key_frame: pd.DataFrame
+    chosen: npt.NDArray[np.bool_]
+    observed: FloatArray
+    baseline: Baseline
+    conf_level: ConfLevel
 
 
 def _weekly(
@@ -250,7 +305,8 @@ def excess_deaths(
     layers = by_columns(strata)
     if age is not None and age not in layers:
         layers.append(age)
-    data = _weekly(frame, week, deaths, [*keys, *layers], [population])
+    carried = [c for c in frame.columns if c not in {*keys, *layers, week, deaths, population}]
+    data = _weekly(frame, week, deaths, [*keys, *layers], [population, *carried])
     positive(population, data[population])
     check_calendar(data[week])
     first, last = baseline_years
@@ -284,6 +340,7 @@ def excess_deaths(
         n_parameters=baseline.n_parameters,
         n_baseline_rows=baseline.n_baseline_rows,
         method_note=_note(layers, age, harmonics, baseline),
+        _fit=_Fit(data, week, group, key_frame, chosen, observed, baseline, conf_level),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,3 +232,37 @@ def test_analysis_start_inside_baseline_refused() -> None:
         excess_deaths(frame, analysis_start="2019-06-01")
     from_january = excess_deaths(frame, analysis_start=None)
     assert from_january.weekly["week"].min() < pd.Timestamp("2020-01-08")
+
+
+def test_totals_by_periods_and_strata_add_up() -> None:
+    """Totals broken down by a period label or by strata come from the same model: their
+    observed and expected deaths add up to the total, each with its own interval, and a
+    constant column gives the total itself."""
+    frame, _ = _simulate_strata(8, groups=2)
+    frame["month"] = frame["week_start"].dt.strftime("%Y-%m")
+    frame["everything"] = "all"
+    result = excess_deaths(frame, by="la_code", strata=["sex", "age_band"], age="age_band")
+    total = result.total.set_index("la_code")
+    for columns in ("month", ["sex", "age_band"]):
+        parts = result.totals_by(columns)
+        sums = parts.groupby("la_code")[["observed", "expected", "weeks"]].sum()
+        assert_allclose(sums["observed"], total["observed"])
+        assert_allclose(sums["expected"], total["expected"])
+        assert (parts["expected_lower"] <= parts["expected"]).all()
+        assert (parts["expected"] <= parts["expected_upper"]).all()
+    months = result.totals_by("month")
+    assert (months.groupby("la_code")["weeks"].sum() == total["weeks"]).all()
+    whole = result.totals_by("everything").set_index("la_code")
+    columns = ["observed", "expected", "expected_lower", "expected_upper", "lower", "upper"]
+    assert_allclose(whole[columns], total[columns])
+
+
+def test_totals_by_needs_a_known_column_and_a_model() -> None:
+    """An unknown column is refused; a result built by hand holds no model to sum."""
+    frame, _ = _simulate(9, 10.0, 1.0)
+    result = excess_deaths(frame)
+    with pytest.raises(StatsInputError, match="nowhere"):
+        result.totals_by("nowhere")
+    bare = dataclasses.replace(result, _fit=None)
+    with pytest.raises(StatsInputError, match="no fitted model"):
+        bare.totals_by("month")
