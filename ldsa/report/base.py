@@ -13,12 +13,15 @@ import dataclasses
 import functools
 from typing import ClassVar, Self
 
+import numpy as np
 import pandas as pd
 
 from ldsa import sdc
+from ldsa.errors import InvalidParameterError
 from ldsa.report import release as releases
+from ldsa.report import series
 from ldsa.report.context import ReportContext, full_weeks
-from ldsa.report.figures import Notice
+from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import Measure
 from ldsa.report.plans import linked_plan
 from ldsa.report.release import Release
@@ -26,8 +29,8 @@ from ldsa.report.spec import TemplateSpec
 from ldsa.report.text import Messages
 
 #: The authority, its region and England, as the prefixes of released columns.
-LEVELS = ("la", "region", "england")
-PER = 100_000
+LEVELS = series.LEVELS
+PER = series.PER
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +75,9 @@ class Report:
         """Mondays of the weeks lying wholly within the period."""
         return full_weeks(self.context.period_start, self.context.period_end)
 
-    def plan(self, measure: Measure) -> sdc.LinkedPlan:
+    def plan(self, which: Measure | str) -> sdc.LinkedPlan:
         """This authority's part of the batch-wide disclosure plan of a measure."""
+        measure = self.measure(which)
         if measure.name not in self._plans:
             self._plans[measure.name] = linked_plan(
                 self.context.store, self.policy, measure, self.weeks, self.la_code
@@ -84,9 +88,9 @@ class Report:
     def _plans(self) -> dict[str, sdc.LinkedPlan]:
         return {}
 
-    def step(self, measure: Measure) -> sdc.TimeStep:
+    def step(self, which: Measure | str) -> sdc.TimeStep:
         """The time step this authority's series of a measure is released at."""
-        return self.plan(measure).step(self.la_code)
+        return self.plan(which).step(self.la_code)
 
     def population_bands(self, level: str) -> pd.DataFrame:
         """Population by sex and age band of a level in the denominator year."""
@@ -122,3 +126,55 @@ class Report:
         """What this report withholds and offers for download (in Jupyter; a batch adds
         the same note, with links, at the end of the page)."""
         return self.release.note()
+
+    def measure(self, which: Measure | str) -> Measure:
+        """One of the template's measures, by name (or itself)."""
+        if isinstance(which, Measure):
+            return which
+        for measure in self.SPEC.measures:
+            if measure.name == which:
+                return measure
+        raise InvalidParameterError(
+            f"template {self.SPEC.name}: no measure named {which!r}; it has "
+            f"{', '.join(m.name for m in self.SPEC.measures)}."
+        )
+
+    def series_rates(self, which: Measure | str) -> sdc.SafeTable:
+        """Counts per period and average weekly rates per 100,000 (authority, region,
+        England) at the authority's time step for the measure."""
+        measure = self.measure(which)
+        key = ("series", measure.name)
+        if key not in self._tables:
+            self._tables[key] = series.release_series(self, measure)
+        return self._tables[key]
+
+    def cumulative_rates(self, which: Measure | str) -> sdc.SafeTable:
+        """Running totals since the period began and cumulative rates per 100,000."""
+        measure = self.measure(which)
+        key = ("cumulative", measure.name)
+        if key not in self._tables:
+            self._tables[key] = series.release_cumulative(self, measure)
+        return self._tables[key]
+
+    @functools.cached_property
+    def _tables(self) -> dict[tuple[str, str], sdc.SafeTable]:
+        return {}
+
+    def series_figure(self, which: Measure | str) -> FigureOutput | Notice:
+        """Average weekly rates per 100,000 at the authority's step: it, region, England."""
+        measure = self.measure(which)
+        table = self.series_rates(measure)
+        self.release.csv(f"{measure.name}_over_time", table)
+        return series.series_figure(self, measure, table)
+
+    def cumulative_figure(self, which: Measure | str) -> FigureOutput | Notice:
+        """Cumulative rates per 100,000 since the period began: authority, region, England."""
+        measure = self.measure(which)
+        table = self.cumulative_rates(measure)
+        self.release.csv(f"{measure.name}_cumulative", table)
+        return series.cumulative_figure(self, measure, table)
+
+
+def filled(counts: pd.Series) -> np.ndarray:
+    """Released counts as floats, withheld (NA) ones as 0 (their statistics are withheld)."""
+    return np.asarray(counts.astype("Float64").fillna(0).to_numpy(dtype=float))

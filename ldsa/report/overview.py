@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import pandas as pd
 
 from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.report import figures, text
-from ldsa.report.base import LEVELS, PER, Report
-from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.base import LEVELS, PER, Report, filled
+from ldsa.report.figures import FigureOutput
 from ldsa.report.measures import CASES, COVID_DEATHS, DEATHS, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
@@ -51,91 +50,6 @@ class Overview(Report):
     def plans(self) -> dict[str, sdc.LinkedPlan]:
         """The batch-wide disclosure plan of each measure (this authority's part)."""
         return {name: self.plan(measure) for name, measure in MEASURES.items()}
-
-    def step(self, measure: Measure | str) -> sdc.TimeStep:
-        """The time step this authority's series of a measure is released at."""
-        return super().step(MEASURES[measure] if isinstance(measure, str) else measure)
-
-    @functools.cached_property
-    def _series(self) -> dict[str, sdc.SafeTable]:
-        return {
-            measure: plan.table(
-                self.la_code,
-                output_id=self.uid(f"{measure}_counts"),
-                description=f"{MEASURES[measure].label}: counts per period",
-            )
-            for measure, plan in self.plans.items()
-        }
-
-    def series_rates(self, measure: str) -> sdc.SafeTable:
-        """Counts per period and average weekly rates per 100,000 (authority, region,
-        England) at the authority's time step for the measure."""
-        return self._rates[("series", measure)]
-
-    def cumulative_rates(self, measure: str) -> sdc.SafeTable:
-        """Running totals since the period began and cumulative rates per 100,000."""
-        return self._rates[("cumulative", measure)]
-
-    @functools.cached_property
-    def _rates(self) -> dict[tuple[str, str], sdc.SafeTable]:
-        out = {("series", m): self._release_series(m) for m in MEASURES}
-        for measure, spec in MEASURES.items():
-            if spec.cumulative:
-                out[("cumulative", measure)] = self._release_cumulative(measure)
-        return out
-
-    def _release_series(self, measure: str) -> sdc.SafeTable:
-        counts = self._series[measure]
-        released = counts.released_frame()
-        weeks = released["weeks"].astype(int).to_numpy()
-        column = MEASURES[measure].count_column
-        rates = pd.DataFrame(
-            {
-                f"{level}_weekly_rate": _filled(released[f"{level}_{column}"])
-                / weeks
-                / self.populations[level]
-                * PER
-                for level in LEVELS
-            }
-        )
-        return sdc.release_rates(
-            counts,
-            rates,
-            {f"{level}_weekly_rate": f"{level}_{column}" for level in LEVELS},
-            policy=self.policy,
-            output_id=self.uid(f"{measure}_over_time"),
-            decimals=1,
-            description=(
-                f"{MEASURES[measure].label}: counts per {self.step(measure).value} and average "
-                "weekly rates per 100,000 people"
-            ),
-        )
-
-    def _release_cumulative(self, measure: str) -> sdc.SafeTable:
-        counts = self.plans[measure].cumulative_table(
-            self.la_code,
-            output_id=self.uid(f"{measure}_cumulative_counts"),
-            description=f"{MEASURES[measure].label}: running totals",
-        )
-        released = counts.released_frame()
-        column = f"cumulative_{MEASURES[measure].count_column}"
-        rates = pd.DataFrame(
-            {
-                f"{level}_rate": _filled(released[f"{level}_{column}"])
-                / self.populations[level]
-                * PER
-                for level in LEVELS
-            }
-        )
-        return sdc.release_rates(
-            counts,
-            rates,
-            {f"{level}_rate": f"{level}_{column}" for level in LEVELS},
-            policy=self.policy,
-            output_id=self.uid(f"{measure}_cumulative"),
-            decimals=1,
-            description=f"{MEASURES[measure].label}: running totals and rates per 100,000",
-        )
 
     @functools.cached_property
     def headline(self) -> sdc.SafeTable:
@@ -169,7 +83,7 @@ class Overview(Report):
         )
         released = counts.released_frame()
         la = crude_rate(
-            _filled(released["la_count"]),
+            filled(released["la_count"]),
             [self.populations["la"]] * len(released),
             multiplier=PER,
         )
@@ -179,7 +93,7 @@ class Overview(Report):
                 "la_lower": la["lower"],
                 "la_upper": la["upper"],
                 **{
-                    f"{level}_rate": _filled(released[f"{level}_count"])
+                    f"{level}_rate": filled(released[f"{level}_count"])
                     / self.populations[level]
                     * PER
                     for level in ("region", "england")
@@ -251,42 +165,6 @@ class Overview(Report):
         title = f"{self.context.authority.la_name}, mid-{self.context.population_year}"
         return figures.population_pyramid(self.population, title)
 
-    def series_figure(self, measure: str) -> FigureOutput | Notice:
-        """Average weekly rates per 100,000 at the authority's step: it, region, England."""
-        table = self.series_rates(measure)
-        self.release.csv(f"{measure}_over_time", table)
-        plan = self.plans[measure]
-        step = plan.step(self.la_code)
-        title = MEASURES[measure].label
-        if step is sdc.TimeStep.PERIOD:
-            return Notice(
-                f"{title}: {plan.step_note(self.la_code)} The totals are in the headline "
-                "figures above."
-            )
-        labels = [plan.timeline.label(i, step) for i in plan.timeline.intervals(step)]
-        return figures.step_lines(
-            table, self.names(), title=title, step=step, labels=labels,
-            note=plan.step_note(self.la_code),
-        )  # fmt: skip
-
-    def cumulative_figure(self, measure: str) -> FigureOutput | Notice:
-        """Cumulative rates per 100,000 since the period began: authority, region, England."""
-        table = self.cumulative_rates(measure)
-        self.release.csv(f"{measure}_cumulative", table)
-        plan = self.plans[measure]
-        step = plan.step(self.la_code)
-        title = f"{MEASURES[measure].label}, running total"
-        if step is sdc.TimeStep.PERIOD:
-            return Notice(f"{title}: {plan.step_note(self.la_code)}")
-        return figures.cumulative_lines(
-            table, self.names(), title=title, step=step, note=plan.step_note(self.la_code)
-        )
-
     def messages(self) -> text.Messages:
         """Key messages in plain English, from the released headline figures."""
         return text.Messages(text.key_messages(self.headline, self.names()))
-
-
-def _filled(counts: pd.Series) -> np.ndarray:
-    """Released counts as floats, withheld (NA) ones as 0 (their statistics are withheld)."""
-    return np.asarray(counts.astype("Float64").fillna(0).to_numpy(dtype=float))
