@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 20200301
-DEFAULT_SCALE = 0.1
+#: England-sized by default: rates per 100,000, and the counts that disclosure control sees,
+#: are then real-world ones (at scale ``s`` both are ``s`` times real ones).
+DEFAULT_SCALE = 1.0
 #: Largest scale accepted: twice England's volumes still fits in memory here.
 MAX_SCALE = 2.0
 EXTRACT_INFO = "extract.json"
@@ -70,8 +72,8 @@ def generate_extract(
         Seed of every random draw: the same seed and scale give byte-identical files.
     scale
         Fraction of England's real volumes of cases, tests, deaths and survey visits
-        (1 is England-sized: about 20 million cases). Populations are always England-sized,
-        so rates at scale ``s`` are ``s`` times real ones.
+        (1, the default, is England-sized: about 20 million cases). Populations are always
+        England-sized, so rates at scale ``s`` are ``s`` times real ones.
 
     Returns
     -------
@@ -146,5 +148,5 @@ def _check(seed: int, scale: float) -> None:
     if not (math.isfinite(scale) and 0 < scale <= MAX_SCALE):
         raise ValueError(
             f"scale: expected a fraction of England's volumes in (0, {MAX_SCALE}], got {scale}."
-            " Use 0.1 for a quick extract or 1 for England-sized."
+            " Use 1 for England-sized or 0.1 for a quick extract."
         )
