@@ -38,4 +38,4 @@ def test_key_names_seed_scale_schema_and_code(
     assert dummy_store.dummy_dir(1, 0.1) != dummy_store.dummy_dir(2, 0.1)
     assert dummy_store.dummy_dir(1, 0.1) != dummy_store.dummy_dir(1, 0.2)
     name = dummy_store.default_store_path().parent.name
-    assert name.startswith("dummy-seed20200301-scale0.1-schema1-")
+    assert name.startswith("dummy-seed20200301-scale1-schema1-")
