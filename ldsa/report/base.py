@@ -23,10 +23,11 @@ from ldsa.report import series
 from ldsa.report.context import ReportContext, full_weeks
 from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import Measure
-from ldsa.report.plans import linked_plan
+from ldsa.report.plans import linked_plan, period_totals
 from ldsa.report.release import Release
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.text import Messages
+from ldsa.sdc.national import authorities_table
 
 #: The authority, its region and England, as the prefixes of released columns.
 LEVELS = series.LEVELS
@@ -88,6 +89,16 @@ class Report:
     def _plans(self) -> dict[str, sdc.LinkedPlan]:
         return {}
 
+    def authorities(self, which: Measure | str) -> sdc.SafeTable:
+        """Every authority's released total of a measure over the period (one row each)."""
+        measure = self.measure(which)
+        part = period_totals(self.context.store, self.policy, measure, self.weeks, self.la_code)
+        return authorities_table(
+            part,
+            output_id=self.uid(f"{measure.name}_all_authorities"),
+            description=f"{measure.label}: every authority's total over the period",
+        )
+
     def step(self, which: Measure | str) -> sdc.TimeStep:
         """The time step this authority's series of a measure is released at."""
         return self.plan(which).step(self.la_code)
@@ -95,9 +106,15 @@ class Report:
     def population_bands(self, level: str) -> pd.DataFrame:
         """Population by sex and age band of a level in the denominator year."""
         frame = self.context.table(level, "population_bands")
-        years = sorted(int(y) for y in frame["year"].unique())
-        wanted = max((y for y in years if y <= self.context.population_year), default=years[0])
-        return frame[frame["year"] == wanted].reset_index(drop=True)
+        return frame[frame["year"] == self.denominator_year].reset_index(drop=True)
+
+    @functools.cached_property
+    def denominator_year(self) -> int:
+        """The mid-year population used as denominator: the year at the period's midpoint,
+        or the latest year the store holds before it."""
+        years = self.context.table("england", "population_bands")["year"].unique()
+        wanted = self.context.population_year
+        return max((int(y) for y in years if y <= wanted), default=int(min(years)))
 
     @functools.cached_property
     def populations(self) -> dict[str, int]:

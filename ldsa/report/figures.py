@@ -165,8 +165,9 @@ def bars(
     return collection
 
 
-def heading(axes: Axes, title: str) -> None:
-    """Put the title at the top left and the legend in one row between it and the axes.
+def heading(axes: Axes, title: str, rows: int = 1) -> None:
+    """Put the title at the top left and the legend in ``rows`` rows between it and the
+    axes (leave room for more than one row in the figure's top margin).
 
     A legend outside the axes never hides data, and a fixed place costs nothing to find.
     """
@@ -176,11 +177,12 @@ def heading(axes: Axes, title: str) -> None:
         labels,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncols=len(labels),
+        ncols=-(-len(labels) // rows),
         frameon=False,
         borderaxespad=0.2,
     )
-    axes.set_title(title, loc="left", y=1.0, pad=24)  # a given y: no search for a free place
+    # A given y: no search for a free place.
+    axes.set_title(title, loc="left", y=1.0, pad=24 + 18 * (rows - 1))
 
 
 def date_axis(axes: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:

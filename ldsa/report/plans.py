@@ -28,6 +28,7 @@ from ldsa.config import cache_dir, code_fingerprint
 from ldsa.data.store import Store
 from ldsa.report.context import full_weeks
 from ldsa.report.measures import Measure
+from ldsa.sdc.national import period_totals_part
 
 PERIOD_COLUMN = "week_start"
 
@@ -77,11 +78,34 @@ def linked_plan(
     authority's part is cached (a file each); later reports read only their own part,
     after checking its digest and its values against the store.
     """
+    return _read_part(store, policy, measure, weeks, la_code, f"{la_code}.json")
+
+
+def period_totals(
+    store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.DatetimeIndex, la_code: str
+) -> sdc.LinkedPlan:
+    """The whole-period totals of every authority, its region and England for one measure
+    (for charts of all authorities), cached once; the reporting authority's own values are
+    checked against the store."""
+    return _read_part(store, policy, measure, weeks, la_code, ALL_AUTHORITIES)
+
+
+#: The cached part holding every authority's period total.
+ALL_AUTHORITIES = "_all.json"
+
+
+def _read_part(
+    store: Store,
+    policy: sdc.Policy,
+    measure: Measure,
+    weeks: pd.DatetimeIndex,
+    la_code: str,
+    name: str,
+) -> sdc.LinkedPlan:
     key = _cache_key(store, policy, measure, weeks)
-    folder = (
-        cache_dir() / "plans" / f"{measure.name}-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
-    )
-    path = folder / f"{la_code}.json"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    folder = cache_dir() / "plans" / f"{measure.name}-{digest}"
+    path = folder / name
     if not path.is_file():
         plan = sdc.plan_linked_counts(
             all_authorities(store, measure, weeks),
@@ -99,8 +123,9 @@ def linked_plan(
 
 def _write_parts(plan: sdc.LinkedPlan, folder: Path, key: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    # Workers may race here; both write the same bytes.
+    write_atomic(folder / ALL_AUTHORITIES, period_totals_part(plan).to_json(key))
     for authority in plan.region_of:
-        # Workers may race here; both write the same bytes.
         write_atomic(folder / f"{authority}.json", plan.for_authority(authority).to_json(key))
 
 

@@ -9,8 +9,8 @@ import numpy as np
 from ldsa import sdc
 from ldsa.stats import compare_with_benchmark
 
-#: Wording of each comparison with a benchmark.
-_COMPARISON = {"higher": "higher than", "lower": "lower than", "similar": "similar to"}
+#: Wording of each comparison with a benchmark ("higher than" ...).
+COMPARISON = {"higher": "higher than", "lower": "lower than", "similar": "similar to"}
 _WITHHELD = {
     sdc.CellStatus.SUPPRESSED_DISCLOSURE: "not shown, to protect confidentiality",
     sdc.CellStatus.SUPPRESSED_UNRELIABLE: "not shown: too few events for a reliable rate",
@@ -56,8 +56,8 @@ def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
         versus = compare_with_benchmark(lower, upper, np.array([england, region]))
         messages.append(
             f"{label}: {safe.text(row, 'la_rate')} per 100,000 in {names['la']}, "
-            f"{_COMPARISON[str(versus[0])]} England ({safe.text(row, 'england_rate')}) and "
-            f"{_COMPARISON[str(versus[1])]} {names['region']} ({safe.text(row, 'region_rate')})."
+            f"{COMPARISON[str(versus[0])]} England ({safe.text(row, 'england_rate')}) and "
+            f"{COMPARISON[str(versus[1])]} {names['region']} ({safe.text(row, 'region_rate')})."
         )
     return messages
 

@@ -11,6 +11,7 @@ from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.data.store import Store
 from ldsa.report import plans
 from ldsa.report.measures import CASES, COVID_DEATHS, DEATHS
+from ldsa.sdc.national import authorities_table
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def test_all_authorities_add_up_to_england(store: Store) -> None:
 def test_plan_is_cached_and_identical(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A second report reads the cached plan and gets the very same released table."""
+    """A second report reads the cached plan and gets the very same released table; every
+    authority's period total is cached with it, and equals each authority's own."""
     monkeypatch.setenv("LDSA_CACHE_DIR", str(tmp_path))
     policy = sdc.load_policy("default")
     weeks = plans.full_weeks(PERIOD_START, PERIOD_END)
@@ -44,7 +46,13 @@ def test_plan_is_cached_and_identical(
     one = first.table(code, output_id="x")
     two = second.table(code, output_id="x")
     assert one.to_csv_text() == two.to_csv_text()
-    assert len(list(tmp_path.glob("plans/covid_deaths-*/*.json"))) == len(store.geography)
+    assert len(list(tmp_path.glob("plans/covid_deaths-*/E*.json"))) == len(store.geography)
+    everyone = plans.period_totals(store, policy, COVID_DEATHS, weeks, code)
+    table = authorities_table(everyone, output_id="all")
+    assert table.n_rows == len(store.geography)
+    mine = table.released_frame().set_index("la_code").loc[code, "covid_deaths_count"]
+    period = first.period_table(code, output_id="p").released_frame()
+    assert mine == period["la_covid_deaths_count"].iloc[0]
 
 
 def test_part_of_plan_matches_whole(store: Store) -> None:
