@@ -206,18 +206,39 @@ def fit_baseline(
 
 
 def aggregate(
-    baseline: Baseline, cells: npt.NDArray[np.intp], chosen: npt.NDArray[np.bool_], n_cells: int
+    baseline: Baseline,
+    cells: npt.NDArray[np.intp],
+    chosen: npt.NDArray[np.bool_],
+    n_cells: int,
+    running: npt.NDArray[np.intp] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Expected deaths and prediction variance summed over rows into cells.
 
     var(Σ) = φ Σμ + gᵀ Σ g with g = Σ μ x: Poisson-type noise plus parameter uncertainty.
+    With ``running`` (each cell's group, cells of a group consecutive and in order), each
+    cell holds the running sum of its group's cells up to it, with its own variance.
     """
     mu = np.where(chosen, baseline.mean, 0.0)
-    expected = np.bincount(cells, weights=np.nan_to_num(mu), minlength=n_cells)
+    expected = np.asarray(
+        np.bincount(cells, weights=np.nan_to_num(mu), minlength=n_cells), dtype=np.float64
+    )
     missing = np.bincount(cells, weights=np.isnan(mu).astype(float), minlength=n_cells) > 0
     if baseline.cov.size == 0:  # nothing could be modelled
         return np.full(n_cells, np.nan), np.full(n_cells, np.nan)
     gradient = np.zeros((n_cells, baseline.X.shape[1]))
     np.add.at(gradient, cells, np.nan_to_num(mu)[:, None] * baseline.X)
+    if running is not None:
+        expected, gradient = running_sums(expected, running), running_sums(gradient, running)
+        missing = running_sums(missing.astype(float), running) > 0
     variance = baseline.phi * expected + np.einsum("ij,jk,ik->i", gradient, baseline.cov, gradient)
     return np.where(missing, np.nan, expected), np.where(missing, np.nan, variance)
+
+
+def running_sums(values: FloatArray, groups: npt.NDArray[np.intp]) -> FloatArray:
+    """Cumulative sums along the first axis, restarting at each new group."""
+    total = np.cumsum(values, axis=0)
+    starts = np.r_[True, groups[1:] != groups[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(groups)), 0))
+    before = np.concatenate([np.zeros((1, *total.shape[1:])), total])[first]
+    result: FloatArray = total - before
+    return result

@@ -30,7 +30,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ldsa.stats._excess_model import Baseline, aggregate, check_calendar, fit_baseline
+from ldsa.stats._excess_model import (
+    Baseline,
+    aggregate,
+    check_calendar,
+    fit_baseline,
+    running_sums,
+)
 from ldsa.stats._validate import (
     ConfLevel,
     FloatArray,
@@ -72,7 +78,7 @@ class ExcessDeaths:
     method_note: str = ""
     _fit: _Fit | None = dataclasses.field(default=None, repr=False, compare=False)
 
-    def totals_by(self, columns: str | Sequence[str]) -> pd.DataFrame:
+    def totals_by(self, columns: str | Sequence[str], *, running: bool = False) -> pd.DataFrame:
         """The totals again, broken down by more columns of the input frame.
 
         Parameters
@@ -80,6 +86,9 @@ class ExcessDeaths:
         columns
             Columns constant within each input row, such as a period label (months of
             the analysis) or strata (sex and age): one row per group and combination.
+        running
+            Sum each group's cells from its first up to each cell, in the order of
+            ``columns`` (running totals by period), each with its own interval.
 
         Returns
         -------
@@ -106,9 +115,18 @@ class ExcessDeaths:
         ids = np.full(len(fit.data), len(cells), dtype=np.intp)
         lookup = pd.MultiIndex.from_frame(cells)
         ids[chosen] = lookup.get_indexer(pd.MultiIndex.from_frame(key[names]))
-        counts, expected, variance = _assemble(fit.baseline, fit.observed, ids, chosen, len(cells))
+        groups = np.asarray(
+            cells.groupby(list(fit.key_frame.columns), sort=False).ngroup(), dtype=np.intp
+        )
+        counts, expected, variance = _assemble(
+            fit.baseline, fit.observed, ids, chosen, len(cells), groups if running else None
+        )
         weeks = key.drop_duplicates([*names, "__week"]).groupby(names, sort=False).size()
         cells["weeks"] = weeks.reindex(pd.MultiIndex.from_frame(cells)).to_numpy()
+        if running:
+            weeks_so_far = running_sums(cells["weeks"].to_numpy(dtype=np.float64), groups)
+            cells["weeks"] = weeks_so_far.astype(np.int64)
+            counts = running_sums(counts, groups)
         cells["observed"] = counts
         return _excess_columns(cells, expected, variance, fit.conf_level)
 
@@ -214,8 +232,11 @@ def _assemble(
     cells: npt.NDArray[np.intp],
     chosen: npt.NDArray[np.bool_],
     n_cells: int,
+    running: npt.NDArray[np.intp] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    expected, variance = aggregate(baseline, cells, chosen, n_cells + 1)
+    # The spare cell (rows outside the analysis) is a group of its own.
+    spare = None if running is None else np.r_[running, -1]
+    expected, variance = aggregate(baseline, cells, chosen, n_cells + 1, spare)
     counts = np.bincount(cells, weights=np.where(chosen, observed, 0.0), minlength=n_cells + 1)
     return counts[:n_cells].astype(np.float64), expected[:n_cells], variance[:n_cells]
 

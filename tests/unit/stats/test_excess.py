@@ -266,3 +266,22 @@ def test_totals_by_needs_a_known_column_and_a_model() -> None:
     bare = dataclasses.replace(result, _fit=None)
     with pytest.raises(StatsInputError, match="no fitted model"):
         bare.totals_by("month")
+
+
+def test_running_totals_by_period_match_prefix_sums() -> None:
+    """Running totals by period equal the totals over each prefix of periods (computed as
+    one cell with a constant label), intervals included, restarting in each group."""
+    frame, _ = _simulate_strata(10, groups=2)
+    frame["quarter"] = frame["week_start"].dt.to_period("Q").astype(str)
+    result = excess_deaths(frame, by="la_code", strata=["sex", "age_band"], age="age_band")
+    running = result.totals_by("quarter", running=True)
+    quarters = sorted(frame.loc[frame["week_start"] >= "2020-03-21", "quarter"].unique())
+    columns = ["weeks", "observed", "expected", "expected_lower", "expected_upper"]
+    for position in (0, 2, len(quarters) - 1):
+        frame["prefix"] = np.where(frame["quarter"] <= quarters[position], "in", "out")
+        prefix = excess_deaths(
+            frame, by="la_code", strata=["sex", "age_band"], age="age_band"
+        ).totals_by("prefix")
+        expected = prefix[prefix["prefix"] == "in"].set_index("la_code")[columns]
+        mine = running[running["quarter"] == quarters[position]].set_index("la_code")[columns]
+        assert_allclose(mine.to_numpy(dtype=float), expected.to_numpy(dtype=float), rtol=1e-9)
