@@ -115,9 +115,10 @@ class ExcessDeaths:
         ids = np.full(len(fit.data), len(cells), dtype=np.intp)
         lookup = pd.MultiIndex.from_frame(cells)
         ids[chosen] = lookup.get_indexer(pd.MultiIndex.from_frame(key[names]))
-        groups = np.asarray(
-            cells.groupby(list(fit.key_frame.columns), sort=False).ngroup(), dtype=np.intp
-        )
+        keys = list(fit.key_frame.columns)
+        groups = np.zeros(len(cells), dtype=np.intp)
+        if keys:
+            groups = np.asarray(cells.groupby(keys, sort=False).ngroup(), dtype=np.intp)
         counts, expected, variance = _assemble(
             fit.baseline, fit.observed, ids, chosen, len(cells), groups if running else None
         )

@@ -285,3 +285,13 @@ def test_running_totals_by_period_match_prefix_sums() -> None:
         expected = prefix[prefix["prefix"] == "in"].set_index("la_code")[columns]
         mine = running[running["quarter"] == quarters[position]].set_index("la_code")[columns]
         assert_allclose(mine.to_numpy(dtype=float), expected.to_numpy(dtype=float), rtol=1e-9)
+
+
+def test_running_totals_of_one_ungrouped_series() -> None:
+    """Without groups, running totals by period run over the whole series."""
+    frame, _ = _simulate(11, 10.0, 1.0)
+    frame["year"] = frame["week_start"].dt.year
+    running = excess_deaths(frame).totals_by("year", running=True)
+    total = excess_deaths(frame).total.iloc[0]
+    assert running["observed"].iloc[-1] == total["observed"]
+    assert running["expected"].iloc[-1] == pytest.approx(total["expected"])
