@@ -153,8 +153,10 @@ def rate_with_interval(
     ylabel: str,
     label: str,
     note: str = "",
+    floor: float | None = 0.0,
 ) -> FigureOutput:
-    """Draw one released series with its 95% interval as a band."""
+    """Draw one released series with its 95% interval as a band (``floor``: the y axis's
+    lowest value; None for series that go below zero, with a line at zero)."""
     table = sdc.require_safe(table, "rate_with_interval")
     x = _days(table, x_column)
     value, lower, upper = (_values(table, c) for c in (value_column, lower_column, upper_column))
@@ -164,7 +166,10 @@ def rate_with_interval(
     )
     axes.plot(x, value, color=COLOURS["la"], linewidth=2.0, label=label)
     axes.set_ylabel(ylabel)
-    axes.set_ylim(bottom=0)
+    if floor is None:
+        axes.axhline(0.0, color=COLOURS["england"], linewidth=0.8)
+    else:
+        axes.set_ylim(bottom=floor)
     date_axis(axes, x[0], x[-1])
     heading(axes, title)
     shown = np.flatnonzero(~np.isnan(value))

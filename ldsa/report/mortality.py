@@ -22,6 +22,7 @@ from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import COVID_DEATHS, DEATHS, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
+from ldsa.sdc.sums import release_sums
 from ldsa.stats import (
     ExcessDeaths,
     compare_with_benchmark,
@@ -357,6 +358,50 @@ class Mortality(Report):
             title=f"Deaths registered and expected, {self.names()['la']}",
             note=plan.step_note(self.la_code),
         )
+
+    @functools.cached_property
+    def cumulative_excess(self) -> sdc.SafeTable:
+        """Excess deaths since the period began, at the end of each period of the step, with
+        95% prediction intervals; from the first withheld period on, withheld."""
+        column = f"la_{DEATHS.count_column}"
+        counts = release_sums(
+            self.excess, column, window=None, name=f"cumulative_{DEATHS.count_column}",
+            policy=self.policy, output_id=self.uid("cumulative_excess_counts"),
+            description="Deaths registered since the period began",
+        )  # fmt: skip
+        released = counts.released_frame()
+        running = self._excess_model.totals_by("period", running=True).set_index("period")
+        model = running.reindex(released["period_start"].to_numpy())
+        observed = filled(released[f"cumulative_{DEATHS.count_column}"])
+        frame = pd.DataFrame(
+            {
+                "cumulative_expected": model["expected"].to_numpy(),
+                "cumulative_excess": observed - model["expected"].to_numpy(),
+                "cumulative_excess_lower": observed - model["expected_upper"].to_numpy(),
+                "cumulative_excess_upper": observed - model["expected_lower"].to_numpy(),
+            }
+        )
+        return sdc.release_rates(
+            counts, frame, dict.fromkeys(frame.columns, f"cumulative_{DEATHS.count_column}"),
+            policy=self.policy, output_id=self.uid("cumulative_excess"), decimals=1,
+            description="Deaths registered since the period began, deaths expected and "
+            "excess deaths with 95% prediction intervals",
+        )  # fmt: skip
+
+    def cumulative_excess_figure(self) -> FigureOutput | Notice:
+        """Excess deaths since the period began, with the 95% prediction interval."""
+        table = self.cumulative_excess
+        self.release.csv("cumulative_excess_deaths", table)
+        if self.plan(DEATHS).step(self.la_code) is sdc.TimeStep.PERIOD:
+            return Notice("Cumulative excess deaths: the whole period is one total (above).")
+        return charts.rate_with_interval(
+            table, x_column="period_end", value_column="cumulative_excess",
+            lower_column="cumulative_excess_lower", upper_column="cumulative_excess_upper",
+            title=f"Excess deaths since {self.weeks[0].day} {self.weeks[0]:%B %Y}",
+            ylabel="Excess deaths (cumulative)", label=self.names()["la"], floor=None,
+            note="Registered deaths less those expected, added up from the start of the "
+            "period; where a period's count is withheld, the line stops.",
+        )  # fmt: skip
 
     def excess_note(self) -> text.Messages:
         """How the expected deaths were estimated, in plain words."""

@@ -13,8 +13,10 @@ Conventions read (the render functions follow them): a row with ``period_start``
 ``region_<measure>_count`` and ``england_<measure>_count`` (``cumulative_`` may follow the
 level); a table of several measures names each row's in a ``measure_id`` column and its
 counts ``la_count`` and so on. A table of an authority with a ``region_code`` column names
-its region; ``authorities.csv`` at the top of the release lists every authority of the
-batch with its region (without it, the release is taken to hold every authority).
+its region; a row with an ``la_code`` column holds that authority's counts (tables of
+every authority: ``<measure>_count`` is the authority's own count, its ``region_code`` its
+region); ``authorities.csv`` at the top of the release lists every authority of the batch
+with its region (without it, the release is taken to hold every authority).
 """
 
 from __future__ import annotations
@@ -171,16 +173,17 @@ def _read(root: Path) -> tuple[dict[Key, _Area], dict[str, str], list[RelationFi
     for path in sorted(root.glob("*/tables/*.csv")):
         with path.open(newline="", encoding="utf-8", errors="replace") as handle:
             rows = list(csv.DictReader(handle))
-        la_code = path.parent.parent.name
-        files.append((la_code, path.relative_to(root).as_posix(), rows))
+        folder = path.parent.parent.name
+        files.append((folder, path.relative_to(root).as_posix(), rows))
         for row in rows:
             if (row.get("region_code") or "").strip():
-                regions[la_code] = row["region_code"].strip()
+                regions[_row_authority(row, folder)] = row["region_code"].strip()
     areas: dict[Key, _Area] = {}
     findings: list[RelationFinding] = []
-    for la_code, name, rows in files:
+    for folder, name, rows in files:
         runs: dict[Key, list[Span]] = {}
         for row in rows:
+            la_code = _row_authority(row, folder)
             for measure, level, span, value in _cells(row):
                 code = {"la": la_code, "england": _ENGLAND}.get(level, regions.get(la_code))
                 if code is None:
@@ -200,6 +203,12 @@ def _read(root: Path) -> tuple[dict[Key, _Area], dict[str, str], list[RelationFi
             if _is_tiling(spans):
                 areas[key].tilings.add(tuple(spans))
     return areas, regions, findings
+
+
+def _row_authority(row: dict[str, str], folder: str) -> str:
+    """The authority a row's counts belong to: its ``la_code`` column (tables of every
+    authority), else the authority whose folder holds the file."""
+    return (row.get("la_code") or "").strip() or folder
 
 
 def _authorities(root: Path) -> dict[str, str]:
@@ -226,6 +235,8 @@ def _cells(row: dict[str, str]) -> list[tuple[str, str, Span, int | None]]:
     out = []
     for column, text in row.items():
         level, _, rest = (column or "").partition("_")
+        if level not in _LEVELS and (row.get("la_code") or "").strip():
+            level, rest = "la", column or ""  # a table of every authority: its own counts
         if level not in _LEVELS or not rest.endswith("count"):
             continue
         rest = rest.removeprefix("cumulative_")

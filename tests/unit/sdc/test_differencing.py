@@ -149,3 +149,29 @@ def test_rounding_slack_counts_every_published_term(tmp_path: Path, strict_polic
     (folder / "x-cumulative.csv").unlink()
     _series(tmp_path, "A", [("20", "60", "90"), ("20", "60", "90"), ("20", "40", "90")])
     assert _breaches(tmp_path, strict_policy) == [Breach.SMALL_SUM]  # three terms: 0..6
+
+
+def _everyone(root: Path, folder: str, rows: list[tuple[str, str, str]]) -> None:
+    """Write a table of every authority's period total (la_code, region_code, count)."""
+    text = "la_code,region_code,period_start,period_end,cases_count\n" + "".join(
+        f"{la},{region},{WEEKS[0][0]},{WEEKS[-1][1]},{count}\n" for la, region, count in rows
+    )
+    (root / folder / "tables" / "x-funnel.csv").write_text(text, encoding="utf-8")
+
+
+def test_a_table_of_every_authority_is_read_row_by_row(
+    tmp_path: Path, default_policy: Policy
+) -> None:
+    """Each row of a table of every authority is that authority's own cell in its own
+    region: consistent copies are clean; a copy that differs, or a total that a region
+    less the others would pin, is found."""
+    _series(tmp_path, "A", [("20", "50", "90"), ("30", "70", "90"), ("40", "80", "90")])
+    _series(tmp_path, "B", [("30", "50", "90"), ("40", "70", "90"), ("40", "80", "90")])
+    _total(tmp_path, "A", ("90", "200", "270"))
+    rows = [("A", "R1", "90"), ("B", "R1", "110"), ("C", "R2", "[c]"), ("D", "R2", "[c]")]
+    _everyone(tmp_path, "A", rows)
+    assert _breaches(tmp_path, default_policy) == []
+    _everyone(tmp_path, "A", rows[:3])  # England less R1 is R2, all of it C's
+    assert _breaches(tmp_path, default_policy) == [Breach.PINNED]
+    _everyone(tmp_path, "A", [("A", "R1", "91"), *rows[1:]])
+    assert _breaches(tmp_path, default_policy) == [Breach.INCONSISTENT]
