@@ -95,6 +95,7 @@ class Report:
         part = period_totals(self.context.store, self.policy, measure, self.weeks, self.la_code)
         return authorities_table(
             part,
+            names={a.la_code: a.la_name for a in self.context.store.geography},
             output_id=self.uid(f"{measure.name}_all_authorities"),
             description=f"{measure.label}: every authority's total over the period",
         )

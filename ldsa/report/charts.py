@@ -263,7 +263,8 @@ def funnel_plot(
         )
     hidden = int((~shown).sum())
     if hidden:
-        caption += f" {hidden} authorities with withheld counts are not drawn."
+        caption += f" {hidden} authorities with withheld counts are not drawn"
+        caption += f", {label} among them." if not shown[index] else "."
     return finish(figure, alt, caption)
 
 

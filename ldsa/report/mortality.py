@@ -350,7 +350,7 @@ class Mortality(Report):
         plan = self.plan(DEATHS)
         if plan.step(self.la_code) is sdc.TimeStep.PERIOD:
             return Notice(
-                f"Excess deaths: {plan.step_note(self.la_code)} The total is in the table below."
+                f"Excess deaths: {plan.step_note(self.la_code)} The total is in the table above."
             )
         return charts.observed_expected(
             table,
@@ -358,6 +358,53 @@ class Mortality(Report):
             title=f"Deaths registered and expected, {self.names()['la']}",
             note=plan.step_note(self.la_code),
         )
+
+    @functools.cached_property
+    def excess_total(self) -> sdc.SafeTable:
+        """Deaths registered over the whole period against those expected: excess deaths
+        and the ratio, with 95% prediction intervals."""
+        counts = self.plan(DEATHS).period_table(
+            self.la_code, output_id=self.uid("excess_total_counts")
+        )
+        counts = counts.select(
+            output_id=self.uid("excess_total_la"),
+            columns=["period_start", "period_end", f"la_{DEATHS.count_column}"],
+        )
+        whole = self._excess_model.total.iloc[0]
+        observed = filled(counts.released_frame()[f"la_{DEATHS.count_column}"])[0]
+        frame = pd.DataFrame(
+            {
+                "expected": [whole["expected"]],
+                "expected_lower": [whole["expected_lower"]],
+                "expected_upper": [whole["expected_upper"]],
+                "excess": [observed - whole["expected"]],
+                "excess_lower": [observed - whole["expected_upper"]],
+                "excess_upper": [observed - whole["expected_lower"]],
+                "ratio": [observed / whole["expected"]],
+            }
+        )
+        return sdc.release_rates(
+            counts, frame, dict.fromkeys(frame.columns, f"la_{DEATHS.count_column}"),
+            policy=self.policy, output_id=self.uid("excess_total"),
+            decimals={**dict.fromkeys(frame.columns, 1), "ratio": 2},
+            description="Deaths registered over the period, deaths expected and excess deaths",
+        )  # fmt: skip
+
+    def excess_table(self) -> ReleasedTable:
+        """Excess deaths over the whole period as an accessible table."""
+        headers = {
+            "period_start": "From",
+            "period_end": "To",
+            f"la_{DEATHS.count_column}": "Deaths registered",
+            "expected": "Expected",
+            "expected_lower": "Expected: 95% lower",
+            "expected_upper": "Expected: 95% upper",
+            "excess": "Excess deaths",
+            "ratio": "Registered / expected",
+        }
+        self.release.csv("excess_total", self.excess_total)
+        caption = f"Excess deaths over the period, {self.names()['la']}, all causes"
+        return ReleasedTable(self.excess_total, caption, headers)
 
     @functools.cached_property
     def cumulative_excess(self) -> sdc.SafeTable:
@@ -393,7 +440,9 @@ class Mortality(Report):
         table = self.cumulative_excess
         self.release.csv("cumulative_excess_deaths", table)
         if self.plan(DEATHS).step(self.la_code) is sdc.TimeStep.PERIOD:
-            return Notice("Cumulative excess deaths: the whole period is one total (above).")
+            return Notice(
+                "Cumulative excess deaths: the whole period is one total (the table above)."
+            )
         return charts.rate_with_interval(
             table, x_column="period_end", value_column="cumulative_excess",
             lower_column="cumulative_excess_lower", upper_column="cumulative_excess_upper",

@@ -9,11 +9,13 @@ of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ldsa.sdc.linked import LinkedPlan, _issue_plan
 from ldsa.sdc.records import OutputKind, Rule, make_record
 from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, Value, issue_table
 
-LABELS = ("la_code", "region_code", "period_start", "period_end")
+LABELS = ("la_code", "la_name", "region_code", "period_start", "period_end")
 
 
 def period_totals_part(plan: LinkedPlan) -> LinkedPlan:
@@ -24,21 +26,30 @@ def period_totals_part(plan: LinkedPlan) -> LinkedPlan:
     return _issue_plan(plan, cells=cells)
 
 
-def authorities_table(plan: LinkedPlan, *, output_id: str, description: str = "") -> SafeTable:
-    """One row per authority: its code, region, the period and its released period total.
+def authorities_table(
+    plan: LinkedPlan,
+    *,
+    names: Mapping[str, str],
+    output_id: str,
+    description: str = "",
+) -> SafeTable:
+    """One row per authority: its code, name, region, the period and its released total.
 
     Parameters
     ----------
     plan
         A plan, or its :func:`period_totals_part`, holding every authority.
+    names
+        Each authority's name (public; a label).
     output_id, description
         As for the other release functions.
 
     Returns
     -------
     SafeTable
-        Columns ``la_code``, ``region_code``, ``period_start``, ``period_end`` and the
-        plan's count column; a withheld total is ``[c]`` with the rule that withheld it.
+        Columns ``la_code``, ``la_name``, ``region_code``, ``period_start``,
+        ``period_end`` and the plan's count column; a withheld total is ``[c]`` with the
+        rule that withheld it.
     """
     whole = (0, plan.timeline.n_weeks)
     start = plan.timeline.first_day(0).isoformat()
@@ -49,7 +60,9 @@ def authorities_table(plan: LinkedPlan, *, output_id: str, description: str = ""
     cells: dict[Rule, list[tuple[int, int]]] = {}
     for row, (la_code, region_code) in enumerate(sorted(plan.region_of.items())):
         outcome = plan.cells[("la", la_code)][whole]
-        values.append([la_code, region_code, start, end, outcome.value])
+        values.append(
+            [la_code, names.get(la_code, la_code), region_code, start, end, outcome.value]
+        )
         if outcome.rule is None:
             statuses.append([CellStatus.RELEASED] * len(LABELS) + [released])
             if plan.policy.rounds:

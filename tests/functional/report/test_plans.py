@@ -48,7 +48,7 @@ def test_plan_is_cached_and_identical(
     assert one.to_csv_text() == two.to_csv_text()
     assert len(list(tmp_path.glob("plans/covid_deaths-*/E*.json"))) == len(store.geography)
     everyone = plans.period_totals(store, policy, COVID_DEATHS, weeks, code)
-    table = authorities_table(everyone, output_id="all")
+    table = authorities_table(everyone, names={}, output_id="all")
     assert table.n_rows == len(store.geography)
     mine = table.released_frame().set_index("la_code").loc[code, "covid_deaths_count"]
     period = first.period_table(code, output_id="p").released_frame()

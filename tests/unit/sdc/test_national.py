@@ -21,6 +21,9 @@ COUNTS = {
 }
 
 
+NAMES = {"E08000001": "Aye", "E08000002": "Bee"}
+
+
 def _plan(policy: Policy) -> LinkedPlan:
     rows = [
         (la, region, week, count)
@@ -38,21 +41,25 @@ def test_one_row_per_authority_with_the_plans_values(default_policy: Policy) -> 
     plan = _plan(default_policy)
     part = period_totals_part(plan)
     assert {interval for cells in part.cells.values() for interval in cells} == {(0, 8)}
-    table = authorities_table(part, output_id="all/cases")
+    table = authorities_table(part, names=NAMES, output_id="all/cases")
     frame = table.released_frame().set_index("la_code")
     assert list(frame.index) == sorted(COUNTS)
     assert frame.loc["E08000001", "cases_count"] == sum(COUNTS["E08000001"][1])
     assert table.status(0, "cases_count") is CellStatus.SUPPRESSED_DISCLOSURE
-    assert dict(table.record.cells)[Rule.THRESHOLD] == ((0, 4),)
+    assert dict(table.record.cells)[Rule.THRESHOLD] == ((0, 5),)
     assert list(frame["period_start"].unique()) == ["2021-01-04"]
+    assert frame.loc["E08000002", "la_name"] == "Bee"
+    assert frame.loc["E09000005", "la_name"] == "E09000005"  # no name given: its code
     assert list(frame["period_end"].unique()) == ["2021-02-28"]
-    same = authorities_table(plan, output_id="all/cases")
+    same = authorities_table(plan, names=NAMES, output_id="all/cases")
     assert same.to_csv_text() == table.to_csv_text()
 
 
 def test_rounded_totals_are_recorded(strict_policy: Policy) -> None:
     """Under rounding, released totals are rounded and recorded as such."""
-    table = authorities_table(period_totals_part(_plan(strict_policy)), output_id="all/cases")
+    table = authorities_table(
+        period_totals_part(_plan(strict_policy)), names=NAMES, output_id="all/cases"
+    )
     released = [r for r in range(table.n_rows) if not table.status(r, "cases_count").suppressed]
     assert all(table.status(r, "cases_count") is CellStatus.ROUNDED for r in released)
     assert all(int(table.value(r, "cases_count") or 0) % 5 == 0 for r in released)
@@ -66,6 +73,6 @@ def test_part_round_trips_through_json(policy_name: str, default_policy: Policy,
     policy = default_policy if policy_name == "default" else strict_policy
     part = period_totals_part(_plan(policy))
     again = LinkedPlan.from_json(part.to_json("k"), policy, key="k")
-    assert authorities_table(again, output_id="x").to_csv_text() == (
-        authorities_table(part, output_id="x").to_csv_text()
+    assert authorities_table(again, names=NAMES, output_id="x").to_csv_text() == (
+        authorities_table(part, names=NAMES, output_id="x").to_csv_text()
     )

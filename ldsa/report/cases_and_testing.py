@@ -1,0 +1,314 @@
+"""The cases-and-testing report: the latest rates and their trend, against the region,
+England and the authority's statistical neighbours.
+
+The template ``notebooks/cases_and_testing.ipynb`` opens :class:`CasesAndTesting` and shows
+what its methods return. Counts come from the batch-wide plans (cases, tests, positive
+tests); rates, changes, growth rates and comparisons are computed from them, or from
+record-level counts and released as model outputs, and withheld with the counts they rest
+on. The most recent days of cases by specimen date are incomplete (results still arrive)
+and are left out of rates and trends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pandas as pd
+
+from ldsa import sdc
+from ldsa.report import text
+from ldsa.report.base import LEVELS, PER, Report, filled
+from ldsa.report.comparators import Comparators, neighbours
+from ldsa.report.measures import CASES, Measure
+from ldsa.report.spec import TemplateSpec
+from ldsa.report.tables import ReleasedTable
+from ldsa.stats import compare_counts, compare_with_benchmark, crude_rate, growth_rate
+
+TESTS = Measure("tests", "tests", "date", None, "Tests (PCR and lateral flow)", False, "tests")
+POSITIVE_TESTS = Measure(
+    "positive_tests", "tests", "date", None, "Positive tests", False, "positive_tests"
+)
+#: Days at the end of the data whose counts are still incomplete (results still arriving).
+REPORTING_LAG_DAYS = 5
+#: Days of daily counts a growth rate is fitted to.
+GROWTH_WINDOW = 28
+UNRELIABLE_BELOW = 10
+
+SPEC = TemplateSpec(
+    name="cases_and_testing",
+    title="Cases and testing",
+    description=(
+        "Cases by specimen date: the latest weekly rate per 100,000 and its change, daily "
+        "cases with the 7-day rate, rates by age, tests and positivity, the growth rate "
+        "and doubling or halving time, against the region, England and the authority's "
+        "statistical neighbours."
+    ),
+    needs=("cases", "tests", "population_bands", "deprivation"),
+    measures=(CASES, TESTS, POSITIVE_TESTS),
+)
+
+
+class CasesAndTesting(Report):
+    """The cases-and-testing report of one authority over one period."""
+
+    SPEC = SPEC
+
+    # ---- dates ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def data_end(self) -> dt.date:
+        """The last day of case data in the store."""
+        return pd.Timestamp(self.context.store.england_table("cases")["date"].max()).date()
+
+    @functools.cached_property
+    def incomplete_from(self) -> dt.date:
+        """The first day whose count is incomplete: the last :data:`REPORTING_LAG_DAYS`
+        days of the store's data (after the period's end, if it ends earlier)."""
+        return self.data_end - dt.timedelta(days=REPORTING_LAG_DAYS - 1)
+
+    def _complete_rows(self, table: sdc.SafeTable) -> list[int]:
+        """Rows of a plan table whose period ends before the incomplete days."""
+        return [
+            r
+            for r in range(table.n_rows)
+            if dt.date.fromisoformat(table.text(r, "period_end")) < self.incomplete_from
+        ]
+
+    # ---- the latest rates and their change -------------------------------------------------
+
+    @functools.cached_property
+    def latest(self) -> sdc.SafeTable:
+        """The last two complete periods of the authority's step: cases, the average weekly
+        rate per 100,000 with 95% limits (the authority), the region's and England's."""
+        series = self.plan(CASES).table(
+            self.la_code, output_id=self.uid("latest_counts"), description="Cases per period"
+        )
+        rows = self._complete_rows(series)[-2:]
+        counts = series.select(output_id=self.uid("latest_periods"), rows=rows)
+        released = counts.released_frame()
+        weeks = released["weeks"].astype(int).to_numpy()
+        column = CASES.count_column
+        la = crude_rate(
+            filled(released[f"la_{column}"]), self.populations["la"] * weeks, multiplier=PER
+        )
+        rates = pd.DataFrame(
+            {
+                "la_rate": la["value"],
+                "la_lower": la["lower"],
+                "la_upper": la["upper"],
+                **{
+                    f"{level}_rate": filled(released[f"{level}_{column}"])
+                    / weeks
+                    / self.populations[level]
+                    * PER
+                    for level in ("region", "england")
+                },
+            }
+        )
+        sources = {c: f"{c.split('_')[0]}_{column}" for c in rates.columns}
+        return sdc.release_rates(
+            counts, rates, sources, policy=self.policy, output_id=self.uid("latest"),
+            decimals=1, unreliable_below=UNRELIABLE_BELOW,
+            description="Cases in the last two complete periods and average weekly rates "
+            "per 100,000 people",
+        )  # fmt: skip
+
+    def latest_table(self) -> ReleasedTable:
+        """The latest two periods as an accessible table."""
+        names = self.names()
+        headers = {
+            "period_start": "From",
+            "period_end": "To",
+            f"la_{CASES.count_column}": f"{names['la']}: cases",
+            "la_rate": f"{names['la']}: weekly rate per 100,000",
+            "la_lower": "95% lower limit",
+            "la_upper": "95% upper limit",
+            "region_rate": f"{names['region']}: weekly rate",
+            "england_rate": "England: weekly rate",
+        }
+        self.release.csv("latest", self.latest)
+        step = self.step(CASES)
+        caption = (
+            f"Cases in the last two complete {step.noun} before {_day(self.incomplete_from)} "
+            "(later days are still incomplete), average weekly rates per 100,000 people"
+        )
+        return ReleasedTable(self.latest, caption, headers)
+
+    def change(self) -> str:
+        """The change on the previous period, in words, from the released counts only."""
+        safe, column = self.latest, f"la_{CASES.count_column}"
+        noun = self.step(CASES).value
+        if safe.n_rows < 2 or any(safe.status(r, column).suppressed for r in (0, 1)):
+            return f"The change on the previous {noun} is not shown, to protect confidentiality."
+        previous, current = (int(safe.value(r, column) or 0) for r in (0, 1))
+        if safe.text(0, "weeks") != safe.text(1, "weeks"):
+            return (
+                f"Cases: {current:,} in the latest {noun} against {previous:,} in the one "
+                "before (periods of different lengths: not compared)."
+            )
+        row = compare_counts([current], [previous]).iloc[0]
+        size = f" ({row['percent']:+.0f}%)" if np.isfinite(row["percent"]) else ""
+        verdict = {
+            "increased": "a statistically significant increase",
+            "decreased": "a statistically significant decrease",
+        }.get(str(row["direction"]), "not a statistically significant change")
+        end = dt.date.fromisoformat(safe.text(1, "period_end"))
+        return (
+            f"Cases: {current:,} in the {noun} to {_day(end)}, "
+            f"{int(row['change']):+,} on the {noun} before{size}: {verdict} "
+            f"(exact test, {_p_value(float(row['p_value']))})."
+        )
+
+    # ---- growth ---------------------------------------------------------------------------
+
+    def _daily(self, level: str) -> pd.DataFrame:
+        """Daily cases of a level through the data's end, every day present."""
+        rows = self.context.table(level, "cases")
+        counts = rows.groupby("date")["cases"].sum()
+        days = pd.date_range(self.context.period_start, self.context.period_end, freq="D")
+        return pd.DataFrame(
+            {"date": days, "count": counts.reindex(days, fill_value=0).to_numpy(), "area": level}
+        )
+
+    @functools.cached_property
+    def growth(self) -> sdc.SafeTable:
+        """Growth rate per day over the last :data:`GROWTH_WINDOW` complete days, with the
+        doubling or halving time, for the authority, its region and England."""
+        frame = pd.concat([self._daily(level) for level in LEVELS], ignore_index=True)
+        fitted = growth_rate(
+            frame, by="area", window=GROWTH_WINDOW, incomplete_days=REPORTING_LAG_DAYS,
+            as_of=pd.Timestamp(min(self.data_end, self.context.period_end)),
+        ).set_index("area").reindex(list(LEVELS))  # fmt: skip
+        names = self.names()
+        table = pd.DataFrame(
+            {
+                "area": [names[level] for level in LEVELS],
+                "growth_percent": fitted["value"].to_numpy() * 100,
+                "growth_lower": fitted["lower"].to_numpy() * 100,
+                "growth_upper": fitted["upper"].to_numpy() * 100,
+                "doubling_days": fitted["doubling_time"].to_numpy(),
+                "halving_days": fitted["halving_time"].to_numpy(),
+            }
+        )
+        return sdc.release_model(
+            table, df_resid=GROWTH_WINDOW - 8, policy=self.policy,
+            output_id=self.uid("growth"), term_column="area",
+            group_sizes=dict(zip(table["area"], fitted["events"].astype(int), strict=True)),
+            decimals=1,
+            description=f"Growth rate per day of cases over the last {GROWTH_WINDOW} complete "
+            "days (quasi-Poisson regression with weekday effects)",
+        )  # fmt: skip
+
+    def growth_table(self) -> ReleasedTable:
+        """Growth rates as an accessible table."""
+        headers = {
+            "area": "Area",
+            "growth_percent": "Growth rate (% a day)",
+            "growth_lower": "95% lower limit",
+            "growth_upper": "95% upper limit",
+            "doubling_days": "Doubling time (days)",
+            "halving_days": "Halving time (days)",
+        }
+        self.release.csv("growth", self.growth)
+        end = min(self.incomplete_from - dt.timedelta(days=1), self.context.period_end)
+        caption = f"Growth of cases over the {GROWTH_WINDOW} days to {_day(end)}"
+        return ReleasedTable(self.growth, caption, headers)
+
+    # ---- statistical neighbours -----------------------------------------------------------
+
+    @functools.cached_property
+    def comparators(self) -> Comparators:
+        """The authority's statistical neighbours."""
+        return neighbours(self.context.store, self.la_code, self.denominator_year)
+
+    @functools.cached_property
+    def neighbours(self) -> sdc.SafeTable:
+        """Cases over the period and rates per 100,000 with 95% limits: the authority and
+        its statistical neighbours, each compared with England."""
+        everyone = self.authorities(CASES)
+        codes = [self.la_code, *self.comparators.codes]
+        position = {everyone.text(r, "la_code"): r for r in range(everyone.n_rows)}
+        counts = everyone.select(
+            output_id=self.uid("neighbour_counts"),
+            columns=["la_code", "la_name", "period_start", "period_end", CASES.count_column],
+            rows=[position[code] for code in codes],
+        )
+        people = self.context.store.all_la_table("population_bands")
+        people = people[people["year"] == self.denominator_year]
+        population = people.groupby("la_code")["population"].sum().reindex(codes).to_numpy()
+        rate = crude_rate(
+            filled(counts.released_frame()[CASES.count_column]), population, multiplier=PER
+        )
+        frame = pd.DataFrame(
+            {
+                "rate": rate["value"],
+                "lower": rate["lower"],
+                "upper": rate["upper"],
+            }
+        )
+        return sdc.release_rates(
+            counts, frame, dict.fromkeys(frame.columns, CASES.count_column),
+            policy=self.policy, output_id=self.uid("neighbours"), decimals=1,
+            unreliable_below=UNRELIABLE_BELOW,
+            description="Cases over the period and rates per 100,000: the authority and its "
+            "statistical neighbours",
+        )  # fmt: skip
+
+    def neighbours_table(self) -> ReleasedTable:
+        """The authority and its neighbours as an accessible table."""
+        headers = {
+            "la_name": "Authority",
+            "la_code": "Code",
+            CASES.count_column: "Cases",
+            "rate": "Rate per 100,000",
+            "lower": "95% lower limit",
+            "upper": "95% upper limit",
+        }
+        self.release.csv("neighbours", self.neighbours)
+        caption = (
+            f"Cases over the period: {self.names()['la']} (first row) and its statistical "
+            f"neighbours, nearest first. {self.comparators.method}"
+        )
+        return ReleasedTable(self.neighbours, caption, headers)
+
+    # ---- key messages ---------------------------------------------------------------------
+
+    def messages(self) -> text.Messages:
+        """Key messages in the style of the UKHSA dashboard and Fingertips."""
+        safe, names = self.latest, self.names()
+        lines = []
+        last = safe.n_rows - 1
+        if last < 0 or safe.status(last, "la_rate").suppressed:
+            lines.append(f"The latest rate of {names['la']} is not shown.")
+        else:
+            comparisons = compare_with_benchmark(
+                float(safe.value(last, "la_lower") or 0),
+                float(safe.value(last, "la_upper") or 0),
+                np.array(
+                    [
+                        float(safe.value(last, f"{level}_rate") or 0)
+                        for level in ("england", "region")
+                    ]
+                ),
+            )
+            lines.append(
+                f"{safe.text(last, 'la_rate')} cases per 100,000 people a week in {names['la']} "
+                f"in the {self.step(CASES).value} to "
+                f"{_day(dt.date.fromisoformat(safe.text(last, 'period_end')))}: "
+                f"{text.COMPARISON[str(comparisons[0])]} England "
+                f"({safe.text(last, 'england_rate')}) and "
+                f"{text.COMPARISON[str(comparisons[1])]} {names['region']} "
+                f"({safe.text(last, 'region_rate')})."
+            )
+        lines.append(self.change())
+        return text.Messages(lines)
+
+
+def _p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
