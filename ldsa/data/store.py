@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
+def read_parquet(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a store table into pandas: dates as datetime64[ms], strings as plain str."""
-    return _dates_as_ms(pq.read_table(path).to_pandas(date_as_object=False))
+    table = pq.read_table(path, columns=None if columns is None else list(columns))
+    return _dates_as_ms(table.to_pandas(date_as_object=False))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(path: str, columns: tuple[str, ...] | None, stamp: tuple[int, int]) -> pd.DataFrame:
+    """A table read once per process (a report reads its region's and England's tables for
+    several sections); ``stamp`` (size, modification time) keys out a changed file."""
+    return read_parquet(Path(path), columns)
 
 
 def _dates_as_ms(frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,10 +145,12 @@ class Store:
         """Published modelled survey positivity by CIS area and week (public stores)."""
         return self._read(self.path / "survey_estimates.parquet")
 
-    def la_table(self, la_code: str, table: str) -> pd.DataFrame:
-        """One authority's slice of an aggregate table."""
+    def la_table(
+        self, la_code: str, table: str, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One authority's slice of an aggregate table (``columns``: only these)."""
         self.geography.validate_code(la_code)
-        return self._read(self.path / "la" / la_code / f"{_table(table)}.parquet")
+        return self._read(self.path / "la" / la_code / f"{_table(table)}.parquet", columns)
 
     def all_la_table(self, table: str) -> pd.DataFrame:
         """Every authority's slice of an aggregate table, with an ``la_code`` column."""
@@ -156,16 +167,20 @@ class Store:
         )
         return _dates_as_ms(dataset.to_table().to_pandas(date_as_object=False))
 
-    def region_table(self, region_code: str, table: str) -> pd.DataFrame:
-        """One region's rows of an aggregate table."""
-        frame = self._read(self.path / "region" / f"{_table(table)}.parquet")
-        return frame[frame["region_code"] == region_code].reset_index(drop=True)
+    def region_table(
+        self, region_code: str, table: str, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One region's rows of an aggregate table (``columns``: only these)."""
+        wanted = None if columns is None else ["region_code", *columns]
+        frame = self._read(self.path / "region" / f"{_table(table)}.parquet", wanted)
+        frame = frame[frame["region_code"] == region_code].reset_index(drop=True)
+        return frame if columns is None else frame[list(columns)]
 
-    def england_table(self, table: str) -> pd.DataFrame:
-        """England's rows of an aggregate table."""
-        return self._read(self.path / "england" / f"{_table(table)}.parquet")
+    def england_table(self, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """England's rows of an aggregate table (``columns``: only these)."""
+        return self._read(self.path / "england" / f"{_table(table)}.parquet", columns)
 
-    def _read(self, path: Path) -> pd.DataFrame:
+    def _read(self, path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if not path.is_file():
             relative = path.relative_to(self.path)
             table = path.name.removesuffix(".parquet")
@@ -177,7 +192,10 @@ class Store:
                 f"{self.path}: store file {relative} is missing; the store is incomplete. "
                 "How to fix: prepare the store again."
             )
-        return read_parquet(path)
+        status = path.stat()
+        key = None if columns is None else tuple(dict.fromkeys(columns))
+        # A shallow copy: pandas copies on write, so a caller's changes never reach the cache.
+        return _cached(str(path), key, (status.st_size, status.st_mtime_ns)).copy(deep=False)
 
 
 def _table(table: str) -> str:

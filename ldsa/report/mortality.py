@@ -82,7 +82,15 @@ class Mortality(Report):
 
     @functools.cached_property
     def _deaths(self) -> dict[str, pd.DataFrame]:
-        return {level: self.context.table(level, "deaths") for level in LEVELS}
+        """Deaths of the authority (every column), its region and England (the columns the
+        standardised rates need: their tables are large)."""
+        store, authority = self.context.store, self.context.authority
+        columns = ["week_registered", "age_band", "cause_group", "deaths"]
+        return {
+            "la": store.la_table(self.la_code, "deaths"),
+            "region": store.region_table(authority.region_code, "deaths", columns),
+            "england": store.england_table("deaths", columns),
+        }
 
     def _period_rows(self, level: str, measure: Measure) -> pd.DataFrame:
         """The level's rows of a measure within the plan's whole weeks."""
@@ -95,6 +103,16 @@ class Mortality(Report):
 
     def _band_frame(self, level: str, measure: Measure) -> pd.DataFrame:
         """Deaths and person-years by five-year age band over the period."""
+        key = (level, measure.name)
+        if key not in self._bands:
+            self._bands[key] = self._count_bands(level, measure)
+        return self._bands[key]
+
+    @functools.cached_property
+    def _bands(self) -> dict[tuple[str, str], pd.DataFrame]:
+        return {}
+
+    def _count_bands(self, level: str, measure: Measure) -> pd.DataFrame:
         deaths = self._period_rows(level, measure).groupby("age_band")["deaths"].sum()
         population = self.population_bands(level).groupby("age_band")["population"].sum()
         years = len(self.weeks) * 7 / 365.25

@@ -134,11 +134,11 @@ def _own_counts(
 ) -> dict[str, npt.ArrayLike]:
     """Raw weekly counts of an authority, its region and England, to verify a cached part."""
     authority = store.authority(la_code)
-    table = measure.table
+    table, columns = measure.table, measure.columns
     frames = {
-        "la": store.la_table(la_code, table),
-        "region": store.region_table(authority.region_code, table),
-        "england": store.england_table(table),
+        "la": store.la_table(la_code, table, columns),
+        "region": store.region_table(authority.region_code, table, columns),
+        "england": store.england_table(table, columns),
     }
     out: dict[str, npt.ArrayLike] = {"la_code": la_code}
     for level, frame in frames.items():
