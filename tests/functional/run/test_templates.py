@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 import ldsa
-from ldsa.data.store import AREA_TABLES
+from ldsa import sdc
+from ldsa.data.store import AREA_TABLES, Store
 from ldsa.errors import ExitCode, InvalidParameterError, TemplateError
 from ldsa.report.measures import CASES
 from ldsa.report.spec import TemplateSpec
+from ldsa.run.job import JobStatus
+from ldsa.run.pipeline import RunRequest, run_pipeline
 from ldsa.run.templates import (
     REQUIRED_PARAMETERS,
     Template,
@@ -182,3 +185,34 @@ def test_broken_template_is_its_authors_error(
     with pytest.raises(TemplateError, match=message) as caught:
         Template("t", path).validate()
     assert caught.value.exit_code is ExitCode.TEMPLATE
+
+
+def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Path) -> None:
+    """Every registered template, run by the batch for the smallest and the largest
+    authority of the small store: every job ok, every page ends with the disclosure
+    section and links to its CSVs, every CSV has its record, and the scan finds nothing."""
+    store = Store(small_store)
+    people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
+    codes = [str(people.idxmin()), str(people.idxmax())]
+    outcome = run_pipeline(
+        RunRequest(
+            store=store, templates=list(TEMPLATES.values()), authorities=codes,
+            period=("2020-03-01", "2022-03-31"), reports_dir=tmp_path / "reports",
+            work_dir=tmp_path / "work", progress=False,
+        )
+    )  # fmt: skip
+    assert [r.status for r in outcome.results] == [JobStatus.OK] * len(codes) * len(TEMPLATES), [
+        r.error for r in outcome.results
+    ]
+    assert outcome.scan.findings == ()
+    for code in codes:
+        tables = {p.name for p in (tmp_path / "reports" / code / "tables").glob("*.csv")}
+        for name in TEMPLATES:
+            page = (tmp_path / "reports" / code / f"{name}.html").read_text(encoding="utf-8")
+            assert 'id="release-heading"' in page
+            mine = {t for t in tables if t.startswith(f"{name}-")}
+            assert mine, name
+            assert all(f'href="tables/{t}"' in page for t in mine)
+            records = sdc.read_records([tmp_path / "work" / "records" / f"{code}--{name}.json"])
+            files = {f.rsplit("/", 1)[-1] for r in records for f in r.files}
+            assert mine <= files
