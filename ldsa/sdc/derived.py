@@ -16,7 +16,7 @@ from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, Value, issue_t
 def release_rates(
     counts: SafeTable,
     rates: pd.DataFrame,
-    derived_from: Mapping[str, str],
+    derived_from: Mapping[str, str | tuple[str, ...]],
     *,
     policy: Policy,
     output_id: str,
@@ -35,7 +35,9 @@ def release_rates(
         One row per row of ``counts`` (same order), holding the statistic columns; label
         columns it shares with ``counts`` must match.
     derived_from
-        Each statistic column and the count column of ``counts`` it is computed from.
+        Each statistic column and the count column of ``counts`` it is computed from, or
+        several (a positivity from positive tests and tests): the first is the one whose
+        size decides reliability, and the statistic is withheld if any of them is.
     policy
         The disclosure policy (``derived_from: controlled`` means the caller computed the
         rates from ``counts.released_frame()``, the controlled counts).
@@ -80,8 +82,13 @@ def release_rates(
     """
     counts = require_safe(counts, f"{output_id}: release_rates")
     _check_alignment(counts, rates, derived_from, output_id)
+    sources = {stat: _sources(source) for stat, source in derived_from.items()}
     labels = list(counts.columns_of_kind(ColumnKind.LABEL)) if include_counts else []
-    count_cols = list(dict.fromkeys(derived_from.values())) if include_counts else []
+    count_cols = (
+        list(dict.fromkeys(c for found in sources.values() for c in found))
+        if include_counts
+        else []
+    )
     stats = list(derived_from)
     places = {c: decimals if isinstance(decimals, int) else decimals.get(c, 1) for c in stats}
     columns = [*labels, *count_cols, *stats]
@@ -93,11 +100,11 @@ def release_rates(
         statuses.append([counts.status(row, c) for c in [*labels, *count_cols]])
         for offset, stat in enumerate(stats):
             position = (row, len(labels) + len(count_cols) + offset)
-            count_status = counts.status(row, derived_from[stat])
-            count_value = counts.value(row, derived_from[stat])
+            withheld = [counts.status(row, c) for c in sources[stat]]
+            count_value = counts.value(row, sources[stat][0])
             value = float(rates[stat].iloc[row])
-            if count_status.suppressed:
-                status, rule = count_status, Rule.DERIVED
+            if any(s.suppressed for s in withheld):
+                status, rule = next(s for s in withheld if s.suppressed), Rule.DERIVED
             elif not math.isfinite(value) or (
                 unreliable_below is not None
                 and isinstance(count_value, int)
@@ -144,8 +151,15 @@ def release_rates(
     )
 
 
+def _sources(source: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (source,) if isinstance(source, str) else tuple(source)
+
+
 def _check_alignment(
-    counts: SafeTable, rates: pd.DataFrame, derived_from: Mapping[str, str], output_id: str
+    counts: SafeTable,
+    rates: pd.DataFrame,
+    derived_from: Mapping[str, str | tuple[str, ...]],
+    output_id: str,
 ) -> None:
     """Raise ValueError unless ``rates`` lines up with ``counts``."""
     if len(rates) != counts.n_rows:
@@ -153,14 +167,15 @@ def _check_alignment(
             f"{output_id}: rates have {len(rates)} rows, the counts {counts.n_rows}. "
             "How to fix: compute one rate per row of the released counts, in order."
         )
-    for stat, count_column in derived_from.items():
+    for stat, source in derived_from.items():
         if stat not in rates.columns:
             raise ValueError(f"{output_id}: no statistic column {stat!r} in the rates frame.")
-        if count_column not in counts.columns_of_kind(ColumnKind.COUNT):
-            raise ValueError(
-                f"{output_id}: {stat!r} derives from {count_column!r}, which is not a count "
-                f"column of {counts.output_id!r}."
-            )
+        for count_column in _sources(source):
+            if count_column not in counts.columns_of_kind(ColumnKind.COUNT):
+                raise ValueError(
+                    f"{output_id}: {stat!r} derives from {count_column!r}, which is not a "
+                    f"count column of {counts.output_id!r}."
+                )
     for label in counts.columns_of_kind(ColumnKind.LABEL):
         if label not in rates.columns:
             continue
