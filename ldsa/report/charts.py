@@ -342,3 +342,50 @@ def observed_expected(
     if gaps:
         caption += f" {gaps} of {table.n_rows} periods not shown ([c])."
     return finish(figure, alt, caption)
+
+
+def levels_with_interval(
+    table: sdc.SafeTable,
+    *,
+    names: dict[str, str],
+    value: str,
+    unit: str,
+    title: str,
+    note: str = "",
+) -> FigureOutput:
+    """Draw a statistic per period as steps for the authority (with its 95% interval as a
+    band), its region and England: columns ``<level>_<value>`` and the authority's
+    ``la_<value>_lower`` and ``la_<value>_upper``."""
+    table = sdc.require_safe(table, "levels_with_interval")
+    starts, ends = _days(table, "period_start"), _days(table, "period_end")
+    edges = np.column_stack([starts, ends + pd.Timedelta(days=1)]).ravel()
+    figure, axes = new_figure()
+    lower = np.repeat(_values(table, f"la_{value}_lower"), 2)
+    upper = np.repeat(_values(table, f"la_{value}_upper"), 2)
+    axes.fill_between(edges, lower, upper, color=COLOURS["la"], alpha=0.2, linewidth=0,
+                      label=f"{names['la']}: 95% interval")  # fmt: skip
+    for level in ("england", "region", "la"):
+        axes.plot(edges, np.repeat(_values(table, f"{level}_{value}"), 2), color=COLOURS[level],
+                  linewidth=2.2 if level == "la" else 1.3, label=names[level])  # fmt: skip
+    axes.set_ylabel(unit)
+    axes.set_ylim(bottom=0)
+    date_axis(axes, starts[0], ends[-1])
+    heading(axes, title)
+    mine = _values(table, f"la_{value}")
+    shown = np.flatnonzero(~np.isnan(mine))
+    if shown.size:
+        peak = int(np.nanargmax(mine))
+        alt = (
+            f"Step chart of {title}. {names['la']} was highest, {mine[peak]:.1f}, in the "
+            f"period starting {_day(starts[peak])}, and {mine[shown[-1]]:.1f} in the last "
+            "period shown."
+        )
+    else:
+        alt = f"Step chart of {title}: every value of {names['la']} is withheld."
+    caption = f"{title}: {unit.lower()}, with the 95% interval of {names['la']} shaded."
+    if note:
+        caption += f" {note}"
+    gaps = int(np.isnan(mine).sum())
+    if gaps:
+        caption += f" {gaps} of {table.n_rows} periods not shown ([c] or [u])."
+    return finish(figure, alt, caption)
