@@ -3,6 +3,10 @@
 The whole-country work happens here once; each report then reads one authority's small
 slice. The store is written under a temporary name and renamed into place only when
 complete, so a failed or killed prepare never leaves a store that looks usable.
+
+Prepare never deletes anything it did not write: the store folder must be absent, empty,
+or an earlier ldsa store (which is replaced atomically), and it may not be, lie inside or
+contain the input folder (:func:`check_destination`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ldsa.ageband import AGE_BANDS
 from ldsa.data.extract import read_extract_info, table_path, validate_extract
 from ldsa.data.schemas import SCHEMA_VERSION, TABLES
 from ldsa.data.store import MANIFEST, STORE_FORMAT, file_sha256
+from ldsa.errors import InvalidParameterError, StoreError
 from ldsa.geography import GEOGRAPHY_VINTAGE
 
 _BANDS_SQL = "[" + ", ".join(f"'{band}'" for band in AGE_BANDS) + "]"
@@ -71,7 +76,7 @@ def prepare_store(extract_dir: Path, store_dir: Path, memory_limit: str = "6GB")
     extract_dir
         Folder with one ``<table>.parquet`` per extract table (and ``extract.json``).
     store_dir
-        Folder to write; replaced atomically if it exists.
+        Folder to write: absent, empty, or an earlier store (replaced atomically).
     memory_limit
         DuckDB's memory limit; it spills to disk beyond it.
 
@@ -79,7 +84,12 @@ def prepare_store(extract_dir: Path, store_dir: Path, memory_limit: str = "6GB")
     ------
     InvalidInputError
         When the extract fails validation (nothing is written).
+    InvalidParameterError, StoreError
+        When ``store_dir`` may not be written (see :func:`check_destination`); nothing is
+        written or deleted.
     """
+    check_destination(extract_dir, store_dir)
+    store_dir = store_dir.resolve()  # "." has no name to put the partial folder beside
     row_counts = validate_extract(extract_dir)
     partial = store_dir.with_name(f".{store_dir.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
@@ -197,10 +207,101 @@ def _source(extract_dir: Path) -> dict[str, Any]:
     return {key: value for key, value in sorted(info.items()) if key in _SOURCE_KEYS}
 
 
+def check_destination(source_dir: Path, store_dir: Path) -> None:
+    """Refuse a store folder that prepare would damage, before anything is read or written.
+
+    Parameters
+    ----------
+    source_dir
+        The input folder (extract or published files), which prepare never touches.
+    store_dir
+        The folder to write.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``store_dir`` is ``source_dir``, lies inside it or contains it.
+    StoreError
+        When ``store_dir`` is a file, a symbolic link, or a folder that holds anything but
+        an earlier ldsa store.
+    """
+    source, store = source_dir.resolve(), store_dir.resolve()
+    if store == source or source in store.parents or store in source.parents:
+        raise InvalidParameterError(
+            f"{store_dir}: the store folder would overlap the input folder {source_dir} "
+            "(expected a store folder outside the input, not containing it). How to fix: "
+            "give a STORE path elsewhere; prepare never writes into its input."
+        )
+    _check_replaceable(store_dir)
+
+
+def _check_replaceable(store_dir: Path) -> None:
+    """Raise StoreError unless ``store_dir`` is absent, an empty folder or an ldsa store."""
+    how = (
+        "How to fix: give a new or empty folder as STORE (prepare replaces only an empty "
+        "folder or an earlier store, and never deletes other files)."
+    )
+    if store_dir.is_symlink():
+        raise StoreError(
+            f"{store_dir}: a symbolic link (expected a folder, got a link). How to fix: "
+            "give the folder the link points to, or a new folder."
+        )
+    if not store_dir.exists():
+        return
+    if not store_dir.is_dir():
+        raise StoreError(f"{store_dir}: not a folder (expected a folder, got a file). {how}")
+    foreign = _foreign_entries(store_dir)
+    if foreign is None:
+        raise StoreError(
+            f"{store_dir}: not empty and not an ldsa store (no readable {MANIFEST} "
+            f"listing its files). {how}"
+        )
+    if foreign:
+        raise StoreError(
+            f"{store_dir}: an ldsa store that also holds {foreign} file(s) or link(s) "
+            f"prepare did not write (expected only the files its {MANIFEST} lists). {how}"
+        )
+
+
+def _foreign_entries(folder: Path) -> int | None:
+    """Count what in ``folder`` is not part of the store its manifest lists.
+
+    Returns 0 for an empty folder, ``None`` when a non-empty folder has no readable store
+    manifest, else the number of files and links the manifest does not list (folders that
+    hold only listed files are part of the store).
+    """
+    entries = list(folder.rglob("*"))
+    if not entries:
+        return 0
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    listed = manifest.get("files_sha256") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict) or "store_format" not in manifest:
+        return None
+    known = {MANIFEST, *map(str, listed)}
+    return sum(
+        path.is_symlink()
+        or (not path.is_dir() and path.relative_to(folder).as_posix() not in known)
+        for path in entries
+    )
+
+
 def _swap_into_place(partial: Path, store_dir: Path) -> None:
-    """Replace ``store_dir`` with the complete ``partial`` folder."""
+    """Replace ``store_dir`` (absent, empty or an earlier store) with the complete ``partial``.
+
+    The destination is checked again here, since it may have changed while the input was
+    validated and aggregated; if the final rename fails, the earlier store is put back.
+    """
+    _check_replaceable(store_dir)
     old = store_dir.with_name(f".{store_dir.name}.old-{os.getpid()}")
     if store_dir.exists():
         store_dir.rename(old)
-    partial.rename(store_dir)
+    try:
+        partial.rename(store_dir)
+    except BaseException:
+        if old.exists():
+            old.rename(store_dir)
+        raise
     shutil.rmtree(old, ignore_errors=True)

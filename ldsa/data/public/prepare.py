@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from ldsa import __version__
 from ldsa.ageband import AGE_BANDS, age_band
-from ldsa.data.prepare import _swap_into_place, _write, _write_per_la
+from ldsa.data.prepare import _swap_into_place, _write, _write_per_la, check_destination
 from ldsa.data.public import cases, deaths, deprivation, lookups, population, survey
 from ldsa.data.public._files import PublishedFile, raise_if
 from ldsa.data.public.crosswalk import (
@@ -116,7 +116,8 @@ def prepare_public_store(
         A folder laid out like ``../shared/data``: one sub-folder per source, with the
         published files under their published names.
     store
-        Folder to write; replaced atomically if it exists.
+        Folder to write: absent, empty, or an earlier store (replaced atomically); never
+        the source folder, inside it or containing it.
     vintage
         Boundary vintage to report on, such as ``"LAD22"`` (the 309 authorities of
         2021-2022) or ``"LAD23"``; None for the latest names-and-codes lookup found.
@@ -131,8 +132,13 @@ def prepare_public_store(
     InvalidInputError
         With every failure of every published file (nothing is written).
     InvalidParameterError
-        When ``vintage`` is unknown or older than a source's boundaries.
+        When ``vintage`` is unknown or older than a source's boundaries, or ``store``
+        overlaps ``source_dir``.
+    StoreError
+        When ``store`` holds anything but an earlier store (nothing is written or deleted).
     """
+    check_destination(source_dir, store)
+    store = store.resolve()  # "." has no name to put the partial folder beside
     vintages = read_vintages(source_dir)
     crosswalk = build_crosswalk(vintages, vintage)
     _check_target(vintages, crosswalk.target)

@@ -1,0 +1,107 @@
+"""Hostile command lines (issue 14): each is refused with its exit code and a message that
+names no planted value, and nothing the user had is deleted or left half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ldsa.cli import main
+from ldsa.data.store import MANIFEST, Store
+from ldsa.errors import ExitCode
+from ldsa.testing import write_tiny_extract
+
+
+def ldsa(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
+    """Run ``ldsa`` in this process; return its exit code and everything it printed."""
+    code = main([str(arg) for arg in args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every entry under ``root`` (file contents; None for folders and links)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        if p.is_file() and not p.is_symlink()
+        else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture
+def extract(tmp_path: Path) -> Path:
+    """A tiny valid extract."""
+    return write_tiny_extract(tmp_path / "extract")
+
+
+# --- item 1: prepare writes only into an absent or empty folder, or over an earlier store
+
+
+@pytest.mark.parametrize(
+    ("store", "exit_code", "message"),
+    [
+        ("user", ExitCode.STORE, "not empty and not an ldsa store"),
+        ("extract", ExitCode.INVALID_PARAMETER, "overlap the input folder"),
+        ("extract/store", ExitCode.INVALID_PARAMETER, "overlap the input folder"),
+        (".", ExitCode.INVALID_PARAMETER, "overlap the input folder"),
+        ("storefile", ExitCode.STORE, "not a folder"),
+        ("link", ExitCode.STORE, "symbolic link"),
+    ],
+)
+def test_prepare_refuses_a_destination_it_would_damage(
+    capsys: pytest.CaptureFixture[str],
+    extract: Path,
+    tmp_path: Path,
+    store: str,
+    exit_code: ExitCode,
+    message: str,
+) -> None:
+    """prepare onto a user's folder, the extract itself, inside or around it, a file or a
+    link is refused before anything is written, and every file is left as it was."""
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "notes.txt").write_text("PLANTED-NOTE-7Q")
+    (tmp_path / "storefile").write_text("PLANTED-FILE-7Q")
+    (tmp_path / "link").symlink_to(tmp_path / "user")
+    before = _tree(tmp_path)
+    code, text = ldsa(capsys, "prepare", extract, tmp_path / store)
+    assert code == exit_code, text
+    assert message in text
+    assert "PLANTED" not in text
+    assert "Traceback" not in text
+    assert _tree(tmp_path) == before  # nothing deleted, nothing half-written
+
+
+def test_public_prepare_refuses_its_own_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """prepare --from public into the published files' folder is refused before reading it."""
+    source = tmp_path / "public"
+    source.mkdir()
+    (source / "cases.csv").write_text("PLANTED-CSV-7Q")
+    code, text = ldsa(capsys, "prepare", "--from", "public", source, source / "store")
+    assert code == ExitCode.INVALID_PARAMETER, text
+    assert _tree(source) == {"cases.csv": b"PLANTED-CSV-7Q"}
+    code, text = ldsa(capsys, "prepare", "--from", "public", source, tmp_path / "user-file")
+    assert code == ExitCode.INVALID_INPUT, text  # a real path: read, found wanting
+    assert not (tmp_path / "user-file").exists()
+
+
+def test_prepare_replaces_an_earlier_store_and_fills_an_empty_folder(
+    capsys: pytest.CaptureFixture[str], extract: Path, tmp_path: Path
+) -> None:
+    """An empty folder is filled and an earlier store replaced, leaving no temporary folder;
+    a store that also holds a user's file is refused and keeps it."""
+    (tmp_path / "store").mkdir()
+    assert ldsa(capsys, "prepare", extract, tmp_path / "store")[0] == ExitCode.OK
+    assert ldsa(capsys, "prepare", extract, tmp_path / "store")[0] == ExitCode.OK
+    assert Store(tmp_path / "store").geography.codes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extract", "store"]
+    (tmp_path / "store" / "notes.txt").write_text("PLANTED-NOTE-7Q")
+    code, text = ldsa(capsys, "prepare", extract, tmp_path / "store")
+    assert code == ExitCode.STORE
+    assert "1 file(s)" in text
+    assert "PLANTED" not in text
+    assert (tmp_path / "store" / "notes.txt").read_text() == "PLANTED-NOTE-7Q"
+    assert (tmp_path / "store" / MANIFEST).is_file()
