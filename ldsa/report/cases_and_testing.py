@@ -195,8 +195,9 @@ class CasesAndTesting(Report):
         for level in LEVELS:
             positive = f"{level}_{POSITIVE_TESTS.count_column}"
             tests = f"{level}_{TESTS.count_column}"
-            shares = proportion(filled(released[positive]), np.maximum(filled(released[tests]), 1),
-                                multiplier=100)  # fmt: skip
+            trials = np.maximum(filled(released[tests]), 1)  # withheld: the share is too
+            successes = np.minimum(filled(released[positive]), trials)  # (and rounding)
+            shares = proportion(successes, trials, multiplier=100)
             for name, column in (("positivity", "value"), ("lower", "lower"), ("upper", "upper")):
                 key = f"{level}_{name}" if name == "positivity" else f"{level}_positivity_{name}"
                 frame[key] = shares[column].to_numpy()

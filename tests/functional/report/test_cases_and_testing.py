@@ -1,0 +1,107 @@
+"""The cases-and-testing report: its numbers against independent computations from the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldsa.data.store import Store
+from ldsa.errors import DisclosureError
+from ldsa.report import charts
+from ldsa.report.cases_and_testing import REPORTING_LAG_DAYS, CasesAndTesting
+from ldsa.report.comparators import K
+
+PERIOD = ("2020-03-01", "2022-03-31")
+
+
+@pytest.fixture(scope="module")
+def largest(small_store: Path) -> CasesAndTesting:
+    """The report of the small store's authority with the most people."""
+    store = Store(small_store)
+    people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
+    return CasesAndTesting.open(str(small_store), str(people.idxmax()), *PERIOD)
+
+
+def _weekly(report: CasesAndTesting, table: str, column: str) -> pd.Series:
+    """The authority's counts per week (Monday) from the store, by hand."""
+    rows = report.context.store.la_table(report.la_code, table)
+    days = pd.DatetimeIndex(rows["date"])
+    mondays = days - pd.to_timedelta(days.day_of_week, unit="D")
+    return rows.groupby(mondays)[column].sum()
+
+
+def test_latest_periods_are_complete_and_match_the_store(largest: CasesAndTesting) -> None:
+    """The latest two periods end before the incomplete days; released counts are the
+    store's and the rate is cases per 100,000 people a week."""
+    table = largest.latest.released_frame()
+    assert len(table) == 2
+    ends = pd.to_datetime(table["period_end"]).dt.date
+    assert (ends < largest.incomplete_from).all()
+    assert largest.incomplete_from == largest.data_end - dt.timedelta(days=REPORTING_LAG_DAYS - 1)
+    weekly = _weekly(largest, "cases", "cases")
+    for _, row in table.iterrows():
+        if pd.isna(row["la_cases_count"]):
+            continue
+        span = weekly[(weekly.index >= row["period_start"]) & (weekly.index <= row["period_end"])]
+        assert row["la_cases_count"] == span.sum()
+        rate = row["la_cases_count"] / int(row["weeks"]) / largest.populations["la"] * 1e5
+        assert row["la_rate"] == pytest.approx(rate, abs=0.051)
+        assert row["la_lower"] <= row["la_rate"] <= row["la_upper"]
+
+
+def test_change_in_words(largest: CasesAndTesting) -> None:
+    """The change on the previous period is stated with its test, or said to be withheld."""
+    words = largest.change()
+    assert "exact test" in words or "not shown" in words or "not compared" in words
+
+
+def test_positivity_is_positive_tests_over_tests(largest: CasesAndTesting) -> None:
+    """Each released positivity is positive tests over tests in per cent, within its
+    Wilson limits, for periods of the authority's released step."""
+    table = largest.testing.released_frame()
+    positives = _weekly(largest, "tests", "positive_tests")
+    tests = _weekly(largest, "tests", "tests")
+    shown = table["la_positivity"].notna()
+    assert shown.any()
+    for _, row in table[shown].iterrows():
+        inside = (positives.index >= row["period_start"]) & (positives.index <= row["period_end"])
+        share = positives[inside].sum() / tests[inside].sum() * 100
+        assert row["la_positivity"] == pytest.approx(share, abs=0.051)
+        assert row["la_positivity_lower"] <= row["la_positivity"] <= row["la_positivity_upper"]
+
+
+def test_growth_rates_of_the_three_areas(largest: CasesAndTesting) -> None:
+    """One growth rate for the authority, its region and England over the last complete
+    four weeks; a doubling time where it grows, a halving time where it shrinks."""
+    table = largest.growth.released_frame()
+    assert list(table["area"]) == list(largest.names().values())
+    for _, row in table.dropna(subset=["growth_percent"]).iterrows():
+        assert row["growth_lower"] <= row["growth_percent"] <= row["growth_upper"]
+        if row["growth_percent"] > 0:
+            assert row["doubling_days"] == pytest.approx(
+                np.log(2) / (row["growth_percent"] / 100), rel=0.01
+            )
+
+
+def test_neighbours_first_row_is_the_authority(largest: CasesAndTesting) -> None:
+    """The table lists the authority, then its k nearest neighbours with their names and
+    released period totals; rates are cases per 100,000 in the denominator year."""
+    table = largest.neighbours.released_frame()
+    assert len(table) == K + 1
+    assert table["la_code"].iloc[0] == largest.la_code
+    assert list(table["la_code"].iloc[1:]) == list(largest.comparators.codes)
+    assert list(table["la_name"].iloc[1:]) == list(largest.comparators.names)
+    assert largest.la_code not in largest.comparators.codes
+    assert "deprivation" in largest.comparators.method
+
+
+def test_charts_refuse_raw_frames(largest: CasesAndTesting) -> None:
+    """The report's charts take released tables only."""
+    raw = largest.testing.released_frame()
+    with pytest.raises(DisclosureError):
+        charts.levels_with_interval(raw, names=largest.names(), value="positivity",  # type: ignore[arg-type]
+                                    unit="%", title="t")  # fmt: skip
