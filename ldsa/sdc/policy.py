@@ -1,9 +1,21 @@
-"""Disclosure policies: versioned YAML files of thresholds, loaded and validated strictly."""
+"""Disclosure policies: versioned YAML files of thresholds, loaded and validated strictly.
+
+Security properties: every key is checked for type and range, a key given twice is refused
+(PyYAML would silently keep the last), a file may not take a preset's name (``default``,
+``strict``) unless it is that preset, and a policy weaker than the ``default`` preset (see
+:attr:`Policy.weakened`) is refused unless the file says so with a reason
+(``weaker_than_default``), in which case :attr:`Policy.label`, printed wherever the policy
+is named, says so too.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
+import hashlib
+import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +26,13 @@ from ldsa.errors import PolicyError
 
 #: Policies shipped as package data (``ldsa/policies/<name>.yaml``).
 PRESETS: tuple[str, ...] = ("default", "strict")
+#: The smallest threshold of a rounding policy at the default's floor: OpenSAFELY's
+#: "redact 7 or fewer, round to 5" (the strict preset), where no count shows below 10.
+ROUNDED_THRESHOLD_FLOOR = 8
+#: The key a policy weaker than ``default`` must carry, with the reason as its value.
+WEAKER_KEY = "weaker_than_default"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 
 class TieRule(enum.Enum):
@@ -64,6 +83,8 @@ class Policy:
         Adaptive time resolution: a series that would lose more than this share of its
         points to suppression at one time step (weeks) is released at the next coarser
         one (months, quarters, the whole period).
+    weaker_than_default
+        Why this policy may be weaker than ``default`` (empty when it is not weaker).
     """
 
     name: str
@@ -79,17 +100,88 @@ class Policy:
     p_ratio: float
     derived_from: DerivedFrom
     max_withheld_share: float
+    weaker_than_default: str = ""
 
     @property
     def rounds(self) -> bool:
         """Whether released counts are rounded."""
         return self.round_base > 0
 
+    @property
+    def weakened(self) -> tuple[str, ...]:
+        """How this policy protects less than the ``default`` preset, one phrase per key
+        (empty when it protects at least as much).
+
+        Notes
+        -----
+        Weaker means: a lower ``threshold`` (unless counts are rounded to the nearest
+        multiple of a base that shows the threshold as ``default``'s or more, the
+        threshold is at least :data:`ROUNDED_THRESHOLD_FLOOR` and rates come from the
+        controlled counts, as in the strict preset: a rate from a raw count gives the
+        unrounded count away), a lower ``dof_threshold``, a smaller ``nk_n``, a larger
+        ``nk_k`` or a smaller ``p_ratio``. ``zeros_are_disclosive``, rounding and
+        ``derived_from: controlled`` only add protection; ``max_withheld_share`` chooses
+        a time step, and every step is protected alike.
+        """
+        floor = preset("default")
+        found = []
+        if self.threshold < floor.threshold and not self._rounded_to_floor(floor.threshold):
+            found.append(f"threshold {self.threshold} below {floor.threshold}")
+        if self.dof_threshold < floor.dof_threshold:
+            found.append(f"dof_threshold {self.dof_threshold} below {floor.dof_threshold}")
+        if self.nk_n < floor.nk_n:
+            found.append(f"nk_n {self.nk_n} below {floor.nk_n}")
+        if self.nk_k > floor.nk_k:
+            found.append(f"nk_k {self.nk_k:g} above {floor.nk_k:g}")
+        if self.p_ratio < floor.p_ratio:
+            found.append(f"p_ratio {self.p_ratio:g} below {floor.p_ratio:g}")
+        return tuple(found)
+
+    def _rounded_to_floor(self, floor: int) -> bool:
+        """Whether rounding shows the threshold as ``floor`` or more, rates included."""
+        from ldsa.sdc.rounding import round_half_up  # rounding imports this module
+
+        return (
+            self.rounds
+            and self.rounding is Rounding.NEAREST
+            and self.derived_from is DerivedFrom.CONTROLLED
+            and self.threshold >= ROUNDED_THRESHOLD_FLOOR
+            and round_half_up(self.threshold, self.round_base) >= floor
+        )
+
+    @property
+    def is_weaker_than_default(self) -> bool:
+        """Whether this policy protects less than ``default`` (see :attr:`weakened`)."""
+        return bool(self.weakened)
+
+    @property
+    def label(self) -> str:
+        """How to name the policy wherever it is shown (report footers, the run manifest,
+        the checker pack): ``"default (version 1.0)"``, or for a weaker policy
+        ``"public (version 1.0; WEAKER than default: threshold 0 below 10; reason: ...)"``.
+        """
+        weakened = self.weakened
+        if not weakened:
+            return f"{self.name} (version {self.version})"
+        reason = self.weaker_than_default or "no reason given"
+        return (
+            f"{self.name} (version {self.version}; WEAKER than default: "
+            f"{', '.join(weakened)}; reason: {reason})"
+        )
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of :meth:`to_yaml`, the policy text the checker pack ships."""
+        return hashlib.sha256(self.to_yaml().encode("utf-8")).hexdigest()
+
     def to_mapping(self) -> dict[str, Any]:
-        """Return the policy as plain YAML/JSON-ready values, keys in file order."""
+        """Return the policy as plain YAML/JSON-ready values, keys in file order (the
+        optional ``weaker_than_default`` only when set)."""
         out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            if field.name == WEAKER_KEY and not value:
+                continue
             out[field.name] = value.value if isinstance(value, enum.Enum) else value
         return out
 
@@ -98,14 +190,46 @@ class Policy:
         return yaml.safe_dump(self.to_mapping(), sort_keys=False, allow_unicode=True)
 
 
-_INT_KEYS = ("threshold", "round_base", "dof_threshold", "nk_n")
+#: Whole-number keys and their smallest value (``nk_n`` counts at least one contributor).
+_INT_KEYS: dict[str, int] = {"threshold": 0, "round_base": 0, "dof_threshold": 0, "nk_n": 1}
 _FLOAT_KEYS = ("nk_k", "p_ratio", "max_withheld_share")
 _ENUM_KEYS: dict[str, type[enum.Enum]] = {
     "tie_rule": TieRule,
     "rounding": Rounding,
     "derived_from": DerivedFrom,
 }
-_REQUIRED = tuple(field.name for field in dataclasses.fields(Policy))
+_REQUIRED = tuple(field.name for field in dataclasses.fields(Policy) if field.name != WEAKER_KEY)
+_FIX = "How to fix: correct the policy file (compare it with ldsa/policies/default.yaml)."
+
+
+class _DuplicateKeyError(yaml.YAMLError):
+    """A mapping key given twice in a policy file."""
+
+    def __init__(self, key: object, lines: tuple[int, int]) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+        self.lines = lines
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice (``safe_load`` keeps the last one
+    silently, so a weakening line appended to a good file would win unseen)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)  # merged keys (<<) count as given too
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            key = loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKeyError(key, (seen[key], line))
+            seen[key] = line
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def load_policy(name_or_path: str | Path | None = None) -> Policy:
@@ -152,20 +276,19 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
                 f"{', '.join(PRESETS)}, or the path of a YAML file). "
                 "How to fix: pass --policy default, --policy strict or --policy FILE."
             )
-        where = f"preset {name_or_path!r}"
-        preset = resources.files("ldsa") / "policies" / f"{name_or_path}.yaml"
-        text = preset.read_text(encoding="utf-8")
-    else:
-        path = Path(name_or_path)
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise PolicyError(
-                f"{where}: cannot read policy file ({error.strerror}). "
-                "How to fix: check the path, or use a preset (default, strict)."
-            ) from None
-    return parse_policy(text, where=where)
+        policy = preset(name_or_path)
+        _check_weaker(policy, f"preset {name_or_path!r}")
+        return policy
+    path = Path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise PolicyError(
+            f"{path}: cannot read policy file ({reason}). "
+            "How to fix: check the path, or use a preset (default, strict)."
+        ) from None
+    return parse_policy(text, where=str(path))
 
 
 def parse_policy(text: str, *, where: str = "policy") -> Policy:
@@ -182,9 +305,38 @@ def parse_policy(text: str, *, where: str = "policy") -> Policy:
     -------
     Policy
         The validated policy.
+
+    Raises
+    ------
+    PolicyError
+        As :func:`load_policy`; also for a file that takes a preset's name without being
+        that preset, and for a policy weaker than ``default`` that does not say so (or
+        says so but is not).
     """
+    policy = _parse(text, where)
+    _check_name(policy, where)
+    _check_weaker(policy, where)
+    return policy
+
+
+@functools.cache
+def preset(name: str) -> Policy:
+    """The preset ``name`` (one of :data:`PRESETS`), read from package data once."""
+    text = (resources.files("ldsa") / "policies" / f"{name}.yaml").read_text(encoding="utf-8")
+    return _parse(text, f"preset {name!r}")
+
+
+def _parse(text: str, where: str) -> Policy:
+    """Parse the YAML and check every key's presence, type and range."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except _DuplicateKeyError as error:
+        first, second = error.lines
+        raise PolicyError(
+            f"{where}: key {str(error.key)!r} given twice (lines {first} and {second}; "
+            "expected each key once). How to fix: keep the one line you mean and delete "
+            "the other."
+        ) from None
     except yaml.YAMLError as error:
         raise PolicyError(
             f"{where}: not valid YAML ({type(error).__name__}). "
@@ -195,11 +347,12 @@ def parse_policy(text: str, *, where: str = "policy") -> Policy:
             f"{where}: expected a mapping of policy keys, got {type(data).__name__}. "
             "How to fix: write one 'key: value' per line, as in ldsa/policies/default.yaml."
         )
-    unknown = sorted(str(key) for key in data if key not in _REQUIRED)
+    allowed = (*_REQUIRED, WEAKER_KEY)
+    unknown = sorted(str(key) for key in data if key not in allowed)
     if unknown:
         raise PolicyError(
             f"{where}: unknown key(s) {', '.join(unknown)} (expected only "
-            f"{', '.join(_REQUIRED)}). How to fix: remove or correct the misspelt keys."
+            f"{', '.join(allowed)}). How to fix: remove or correct the misspelt keys."
         )
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
@@ -208,23 +361,86 @@ def parse_policy(text: str, *, where: str = "policy") -> Policy:
             "How to fix: add them; every key is required (see ldsa/policies/default.yaml)."
         )
     values: dict[str, Any] = {key: _check_value(where, key, data[key]) for key in _REQUIRED}
-    return Policy(**values)
+    if WEAKER_KEY in data:
+        values[WEAKER_KEY] = _check_reason(where, data[WEAKER_KEY])
+    policy = Policy(**values)
+    if policy.rounding is Rounding.MIDPOINT and policy.round_base < 2:
+        raise PolicyError(
+            f"{where}: key 'rounding': midpoint rounding needs a round_base of 2 or more "
+            f"(got {policy.round_base}). How to fix: set round_base (6 for OpenSAFELY's "
+            "midpoint-6), or rounding: nearest."
+        )
+    return policy
+
+
+def _check_name(policy: Policy, where: str) -> None:
+    """Refuse a file that takes a preset's name without being that preset."""
+    claimed = policy.name.strip().casefold()
+    if claimed in PRESETS and policy != preset(claimed):
+        raise PolicyError(
+            f"{where}: named {claimed!r}, a built-in preset's name, but its keys differ "
+            f"from the preset's (expected the preset itself, or another name). How to fix: "
+            f"give the policy its own name, or use --policy {claimed}."
+        )
+
+
+def _check_weaker(policy: Policy, where: str) -> None:
+    """Refuse a weaker policy that does not say so, and a statement that is not true."""
+    weakened = policy.weakened
+    if weakened and not policy.weaker_than_default:
+        raise PolicyError(
+            f"{where}: weaker than the default policy ({'; '.join(weakened)}), and the file "
+            f"does not say so (expected at least the default's protection, or a "
+            f"{WEAKER_KEY} key giving the reason). How to fix: raise those keys to the "
+            f"default's, or, if a weaker policy is intended, add the line "
+            f'{WEAKER_KEY}: "<why>"; every report then names it as weaker than default.'
+        )
+    if policy.weaker_than_default and not weakened:
+        raise PolicyError(
+            f"{where}: says {WEAKER_KEY}, but no key is weaker than the default policy's "
+            f"(expected the key only on a weaker policy). How to fix: remove the "
+            f"{WEAKER_KEY} line."
+        )
+
+
+def _check_reason(where: str, value: object) -> str:
+    """Return the stated reason if it is one line of 10 to 300 printable characters."""
+    if isinstance(value, str) and 10 <= len(value.strip()) <= 300 and _printable(value):
+        return value.strip()
+    raise PolicyError(
+        f"{where}: key {WEAKER_KEY!r}: expected the reason in words, one line of 10 to 300 "
+        f"printable characters, got {_kind(value)}. {_FIX}"
+    )
+
+
+def _printable(text: str) -> bool:
+    """No control, format or separator characters (no new lines, no bidi overrides)."""
+    return all(unicodedata.category(char) not in _UNPRINTABLE for char in text)
+
+
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def _check_value(where: str, key: str, value: object) -> object:
     """Return ``value`` converted for ``key``, or raise a PolicyError saying what is wrong."""
     if key in ("name", "version"):
-        if isinstance(value, str) and value:
+        pattern, expected = (
+            (_NAME, "a name of letters, digits, spaces, '.', '_' or '-' (at most 64)")
+            if key == "name"
+            else (_VERSION, "a version of letters, digits, '.', '_' or '-' (quote it: '1.0')")
+        )
+        if isinstance(value, str) and pattern.fullmatch(value):
             return value
-        return _wrong(where, key, "a non-empty string (quote versions: '1.0')", value)
+        return _wrong(where, key, expected, value)
     if key == "zeros_are_disclosive":
         if isinstance(value, bool):
             return value
         return _wrong(where, key, "true or false", value)
     if key in _INT_KEYS:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        least = _INT_KEYS[key]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= least:
             return value
-        return _wrong(where, key, "a whole number >= 0", value)
+        return _wrong(where, key, f"a whole number >= {least}", value)
     if key in _FLOAT_KEYS:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if ok and 0.0 <= float(value) <= 1.0:  # type: ignore[arg-type]  # narrowed by ok
@@ -239,7 +455,12 @@ def _check_value(where: str, key: str, value: object) -> object:
 
 def _wrong(where: str, key: str, expected: str, value: object) -> object:
     """Raise the PolicyError for a value of the wrong type or range."""
-    raise PolicyError(
-        f"{where}: key {key!r}: expected {expected}, got {value!r} "
-        f"({type(value).__name__}). How to fix: correct the value in the policy file."
-    )
+    raise PolicyError(f"{where}: key {key!r}: expected {expected}, got {_kind(value)}. {_FIX}")
+
+
+def _kind(value: object) -> str:
+    """A policy value as shown in a message: short values as written, long text by length."""
+    shown = repr(value)
+    if len(shown) > 40:
+        return f"a {type(value).__name__} of {len(shown)} characters"
+    return f"{shown} ({type(value).__name__})"
