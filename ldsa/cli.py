@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("reports", type=Path, help="a reports folder written by `ldsa run`")
     check.add_argument(
         "--policy",
-        help="disclosure policy: default, strict or a YAML file "
-        "(default: the checker pack's policy.yaml, else default)",
+        default="default",
+        help="the disclosure policy the release must meet: default (the default), strict or "
+        "a YAML file; the checker pack must record this very policy",
     )
 
     site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
@@ -288,18 +289,21 @@ def _print_findings(findings: Sequence[object]) -> None:
 
 
 def _check(args: argparse.Namespace) -> ExitCode:
+    """Scan a release under the policy given (never the pack's own copy, which could have
+    been edited), after checking that the checker pack, if any, recorded that policy."""
     from ldsa import sdc
+    from ldsa.sdc.checker import verify_pack_policy
 
     if not args.reports.is_dir():
         raise InvalidParameterError(f"{args.reports}: no such reports folder.")
-    policy = args.policy
-    if policy is None:
-        recorded = args.reports / "checker" / "policy.yaml"
-        policy = str(recorded) if recorded.is_file() else "default"
-    report = sdc.check_release(args.reports, sdc.load_policy(policy))
+    policy = sdc.load_policy(args.policy)
+    pack = args.reports / "checker"
+    if pack.exists() or pack.is_symlink():
+        verify_pack_policy(pack, policy)
+    report = sdc.check_release(args.reports, policy)
     _print_findings(report.findings)
     print(
-        f"{args.reports}: {len(report.findings)} finding(s); "
+        f"{args.reports}: {len(report.findings)} finding(s) under policy {policy.label}; "
         f"{report.relations} relations across files checked"
     )
     return ExitCode.DISCLOSURE if report.findings else ExitCode.OK

@@ -19,9 +19,13 @@ from typing import Any
 
 from ldsa import __version__
 from ldsa.atomic import write_atomic
+from ldsa.errors import PolicyError
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import RULE_MEANINGS, OutputKind, Record, RecordStatus, Rule
 
+#: The pack's copy of the policy, and the file recording its SHA-256 (``sha256sum -c``).
+POLICY_FILE = "policy.yaml"
+POLICY_HASH_FILE = "policy.sha256"
 #: The ACRO release whose ``results.json`` layout the pack follows.
 ACRO_RESULTS_VERSION = "0.4.11"
 #: ACRO's names in ``sdc.summary`` and ``sdc.cells`` (ldsa's further rules follow them).
@@ -94,11 +98,13 @@ def write_checker_pack(
     keyed by uid, each with ``uid``, ``status``, ``type``, ``properties``, ``files`` with their
     ``sdc`` block, ``outcome``, ``command``, ``summary``, ``timestamp``, ``comments``,
     ``exception``; ldsa adds a top-level ``batch`` summary, which ACRO's readers ignore);
-    ``policy.yaml``; ``checksums.sha256`` (``sha256sum -c`` format, every released file);
-    ``context.md``. ``outcome`` lists, per column, only the rows whose cell a rule touched
-    (every other cell is "ok"). A released file that no record names is added as a
-    "custom" output with status review, as ACRO does for files it did not produce. File
-    names are relative to ``reports_dir`` (ACRO's are relative to the pack).
+    ``policy.yaml`` and ``policy.sha256`` (its SHA-256, also in ``batch.policy_sha256``,
+    which :func:`verify_pack_policy` checks); ``checksums.sha256`` (``sha256sum -c``
+    format, every released file); ``context.md``. ``outcome`` lists, per column, only the
+    rows whose cell a rule touched (every other cell is "ok"). A released file that no
+    record names is added as a "custom" output with status review, as ACRO does for files
+    it did not produce. File names are relative to ``reports_dir`` (ACRO's are relative to
+    the pack).
 
     References
     ----------
@@ -119,7 +125,8 @@ def write_checker_pack(
     batch = batch_summary(ordered, policy)
     document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "batch": batch, "results": results}
     write_atomic(pack / "results.json", json.dumps(document, indent=1, sort_keys=False) + "\n")
-    write_atomic(pack / "policy.yaml", policy.to_yaml())
+    write_atomic(pack / POLICY_FILE, policy.to_yaml())
+    write_atomic(pack / POLICY_HASH_FILE, f"{policy.sha256}  {POLICY_FILE}\n")
     sums = "".join(f"{_sha256(root / name)}  {name}\n" for name in files)
     write_atomic(pack / "checksums.sha256", sums)
     text = _context(ordered, batch, policy, files, covered, context)
@@ -268,7 +275,8 @@ def batch_summary(records: Sequence[Record], policy: Policy) -> dict[str, Any]:
         if step and record.kind is OutputKind.TABLE:
             steps.setdefault(template, Counter())[step] += 1
     return {
-        "policy": f"{policy.name} {policy.version}",
+        "policy": policy.label,
+        "policy_sha256": policy.sha256,
         "outputs": {t: dict(sorted(c.items())) for t, c in sorted(outputs.items())},
         "review": sum(r.status is RecordStatus.REVIEW for r in records),
         "cells": {
@@ -294,10 +302,11 @@ def _context(
         "",
         "## Batch summary",
         "",
-        f"Policy: {policy.name} {policy.version} (threshold {policy.threshold}, "
+        f"Policy: {policy.label} (threshold {policy.threshold}, "
         f"zeros disclosive: {policy.zeros_are_disclosive}, round base {policy.round_base}, "
         f"rounding {policy.rounding.value}, derived from {policy.derived_from.value}, "
-        f"coarser time step above {policy.max_withheld_share:.0%} withheld).",
+        f"coarser time step above {policy.max_withheld_share:.0%} withheld); "
+        f"SHA-256 of {POLICY_FILE}: {policy.sha256}.",
         f"Released files: {len(files)}, of which {len(set(files) - covered)} without a "
         "record (listed as custom outputs for review).",
         "",
@@ -340,6 +349,73 @@ def _context(
             text += f". {record.description}"
         lines.append(text)
     return "\n".join(lines) + "\n"
+
+
+def verify_pack_policy(pack_dir: str | os.PathLike[str], policy: Policy) -> None:
+    """Check that a checker pack was written under ``policy``, and that its copy of the
+    policy is the one it recorded; never trust the pack's policy on its own.
+
+    Parameters
+    ----------
+    pack_dir
+        The pack folder (``reports/checker``).
+    policy
+        The policy the release is to be judged by (``ldsa check --policy``).
+
+    Raises
+    ------
+    PolicyError
+        When ``policy.yaml`` or its recorded SHA-256 (``policy.sha256`` and
+        ``results.json``'s ``batch.policy_sha256``) is missing or unreadable, when
+        ``policy.yaml`` no longer has the recorded hash (edited after the run), or when
+        the recorded policy is not ``policy``.
+    """
+    pack = Path(pack_dir)
+    actual, recorded = _pack_policy_hashes(pack)
+    missing = [name for name, digest in recorded.items() if not digest]
+    if missing:
+        raise PolicyError(
+            f"{pack}: {', '.join(missing)} records no SHA-256 of {POLICY_FILE} (expected the "
+            "record every run writes; the pack is from an older ldsa or was edited). How to "
+            "fix: run the batch again to write a new pack."
+        )
+    changed = [name for name, digest in recorded.items() if digest != actual]
+    if changed:
+        raise PolicyError(
+            f"{pack / POLICY_FILE}: does not match the SHA-256 recorded in "
+            f"{', '.join(changed)} (expected the policy the run wrote; it was changed "
+            "afterwards). How to fix: do not edit the checker pack; run the batch again to "
+            "write a new one."
+        )
+    if actual != policy.sha256:
+        raise PolicyError(
+            f"{pack}: the release was made under another policy than {policy.label} "
+            f"(expected SHA-256 {policy.sha256}, the pack records {actual}). How to fix: "
+            "check against the policy the release must meet with --policy NAME|FILE, or "
+            "run the batch again under it."
+        )
+
+
+def _pack_policy_hashes(pack: Path) -> tuple[str, dict[str, str]]:
+    """The SHA-256 of the pack's policy.yaml, and the one each of its two records holds
+    (keyed by file; empty where a record has none)."""
+    try:
+        text = (pack / POLICY_FILE).read_bytes()
+        words = (pack / POLICY_HASH_FILE).read_text(encoding="utf-8").split()
+        document = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PolicyError(
+            f"{pack}: a checker pack without a readable {POLICY_FILE}, {POLICY_HASH_FILE} "
+            f"and results.json ({type(error).__name__}; expected every file a run "
+            "writes). How to fix: run the batch again to write a complete pack."
+        ) from None
+    batch = document.get("batch") if isinstance(document, dict) else None
+    digest = batch.get("policy_sha256") if isinstance(batch, dict) else None
+    recorded = {
+        POLICY_HASH_FILE: words[0] if words[1:] == [POLICY_FILE] else "",
+        "results.json": digest if isinstance(digest, str) else "",
+    }
+    return hashlib.sha256(text).hexdigest(), recorded
 
 
 def _sha256(path: Path) -> str:

@@ -14,6 +14,7 @@ import pytest
 from ldsa.data.store import Store
 from ldsa.errors import ExitCode
 from ldsa.run import batch
+from ldsa.sdc import load_policy, write_checker_pack
 from ldsa.testing import write_tiny_extract
 
 
@@ -156,16 +157,28 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
 
 
-def test_check_uses_the_packs_policy(tmp_path: Path) -> None:
-    """``ldsa check`` judges a release by the policy in its checker pack unless told otherwise."""
+def test_check_judges_by_the_policy_given_never_the_packs(tmp_path: Path) -> None:
+    """``ldsa check`` scans under the policy it is told (default: default), and refuses a
+    checker pack that records another policy or whose policy.yaml was edited (exit 6)."""
     reports = tmp_path / "reports"
     (reports / "E06900001" / "tables").mkdir(parents=True)
     (reports / "E06900001" / "tables" / "t.csv").write_text("band,cases_count\na,12\nb,40\n")
-    assert ldsa("check", str(reports), cwd=tmp_path).returncode == 0
-    (reports / "checker").mkdir()
-    (reports / "checker" / "policy.yaml").write_text(
-        (Path(__file__).parents[2] / "ldsa" / "policies" / "strict.yaml").read_text()
-    )
-    result = ldsa("check", str(reports), cwd=tmp_path)
-    assert result.returncode == ExitCode.DISCLOSURE
+    assert ldsa("check", str(reports), cwd=tmp_path).returncode == ExitCode.OK  # no pack
+    strict = load_policy("strict")
+    pack = reports / "checker"
+    write_checker_pack(pack, [], strict, reports_dir=reports)
+    refused = ldsa("check", str(reports), cwd=tmp_path)
+    assert refused.returncode == ExitCode.POLICY
+    assert "another policy than default (version 1.0)" in refused.stderr
+    result = ldsa("check", str(reports), "--policy", "strict", cwd=tmp_path)
+    assert result.returncode == ExitCode.DISCLOSURE  # 12 is not a multiple of 5
     assert "t.csv" in result.stderr
+    # A weakened copy in the pack changes nothing: it is refused, never trusted.
+    weak = (
+        strict.to_yaml().replace("threshold: 8", "threshold: 1").replace("name: strict", "name: x")
+    )
+    (pack / "policy.yaml").write_text(weak + 'weaker_than_default: "an edited pack"\n')
+    for policy in ("default", "strict", str(pack / "policy.yaml")):
+        edited = ldsa("check", str(reports), "--policy", policy, cwd=tmp_path)
+        assert edited.returncode == ExitCode.POLICY, (policy, edited.stderr)
+        assert "changed afterwards" in edited.stderr

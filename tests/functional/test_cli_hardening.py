@@ -105,3 +105,57 @@ def test_prepare_replaces_an_earlier_store_and_fills_an_empty_folder(
     assert "PLANTED" not in text
     assert (tmp_path / "store" / "notes.txt").read_text() == "PLANTED-NOTE-7Q"
     assert (tmp_path / "store" / MANIFEST).is_file()
+
+
+# --- item 2: a weakened policy never goes through unnoticed
+
+DEFAULT_YAML = (Path(__file__).parents[2] / "ldsa" / "policies" / "default.yaml").read_text()
+
+
+def _weak_policies() -> dict[str, str]:
+    renamed = DEFAULT_YAML.replace("name: default", "name: mine")
+    return {
+        "appended": DEFAULT_YAML + "threshold: 1\n",
+        "zero": renamed.replace("\nthreshold: 10", "\nthreshold: 0"),
+        "nine": renamed.replace("\nthreshold: 10", "\nthreshold: 9"),
+        "dominance": renamed.replace("nk_k: 0.9", "nk_k: 1.0"),
+        "claims_default": DEFAULT_YAML.replace("\nthreshold: 10", "\nthreshold: 12"),
+        "claims_strict": DEFAULT_YAML.replace("name: default", "name: Strict"),
+    }
+
+
+@pytest.mark.parametrize("policy", sorted(_weak_policies()))
+def test_weakened_policy_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], extract: Path, tmp_path: Path, policy: str
+) -> None:
+    """``ldsa run`` and ``ldsa check`` refuse a weakened or impersonating policy file with
+    exit 6 before any job starts or any file is read."""
+    path = tmp_path / f"{policy}.yaml"
+    path.write_text(_weak_policies()[policy])
+    store = tmp_path / "store"
+    assert ldsa(capsys, "prepare", extract, store)[0] == ExitCode.OK
+    out = tmp_path / "reports"
+    code, text = ldsa(
+        capsys, "run", "--store", store, "--out", out, "--work", tmp_path / "work",
+        "--policy", path, "--authorities", "E06000901", "--no-progress",
+    )  # fmt: skip
+    assert code == ExitCode.POLICY, text
+    assert not out.exists()
+    out.mkdir()
+    code, text = ldsa(capsys, "check", out, "--policy", path)
+    assert code == ExitCode.POLICY, text
+
+
+def test_stated_weaker_policy_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A weaker policy that says why is accepted, and named as weaker where it is shown."""
+    path = tmp_path / "public.yaml"
+    text = DEFAULT_YAML.replace("name: default", "name: public").replace(
+        "\nthreshold: 10", "\nthreshold: 0"
+    )
+    path.write_text(text + 'weaker_than_default: "figures already published"\n')
+    (tmp_path / "out").mkdir()
+    code, text = ldsa(capsys, "check", tmp_path / "out", "--policy", path)
+    assert code == ExitCode.OK, text
+    assert "public (version 1.0; WEAKER than default: threshold 0 below 10; reason: " in text

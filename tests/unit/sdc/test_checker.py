@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from ldsa.errors import ExitCode, PolicyError
 from ldsa.sdc import (
     ACRO_RESULTS_VERSION,
     Policy,
@@ -23,6 +25,7 @@ from ldsa.sdc import (
     render_html_table,
     write_checker_pack,
 )
+from ldsa.sdc.checker import verify_pack_policy
 
 
 @pytest.fixture
@@ -204,3 +207,66 @@ def test_checker_pack_explains_coarse_rounded_series(tmp_path: Path, strict_poli
     assert results["batch"]["time_steps"] == {"overview": {step: 1}}
     context = (reports / "checker" / "context.md").read_text(encoding="utf-8")
     assert f"- overview: {step} 1" in context
+
+
+def test_pack_records_the_policy_hash(
+    tmp_path: Path, table: SafeTable, default_policy: Policy
+) -> None:
+    """The pack records policy.yaml's SHA-256 (policy.sha256 and results.json) and the
+    policy's label; verify_pack_policy accepts it under that policy."""
+    reports, book = _reports(tmp_path, table)
+    pack = reports / "checker"
+    path = write_checker_pack(pack, book.records, default_policy, reports_dir=reports)
+    digest = hashlib.sha256((pack / "policy.yaml").read_bytes()).hexdigest()
+    assert digest == default_policy.sha256
+    assert (pack / "policy.sha256").read_text() == f"{digest}  policy.yaml\n"
+    batch = json.loads(path.read_text(encoding="utf-8"))["batch"]
+    assert (batch["policy"], batch["policy_sha256"]) == ("default (version 1.0)", digest)
+    assert digest in (pack / "context.md").read_text(encoding="utf-8")
+    verify_pack_policy(pack, default_policy)
+
+
+def _edit(pack: Path, name: str, text: str) -> None:
+    (pack / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda p: _edit(p, "policy.yaml", "threshold: 1\n"), "changed afterwards"),
+        (lambda p: _edit(p, "policy.sha256", "0" * 64 + "  policy.yaml\n"), "changed"),
+        (lambda p: _edit(p, "policy.sha256", "policy.yaml\n"), "policy.sha256 records no"),
+        (lambda p: _edit(p, "results.json", "[]"), "results.json records no"),
+        (lambda p: _edit(p, "results.json", '{"batch": {"policy_sha256": 1}}'), "records no"),
+        (lambda p: _edit(p, "results.json", "{"), "without a readable"),
+        (lambda p: (p / "policy.yaml").unlink(), "without a readable"),
+        (lambda p: (p / "policy.sha256").unlink(), "without a readable"),
+    ],
+)
+def test_tampered_pack_refused(
+    tmp_path: Path,
+    table: SafeTable,
+    default_policy: Policy,
+    tamper: Callable[[Path], None],
+    message: str,
+) -> None:
+    """A pack whose policy.yaml or recorded hash was edited or removed is refused (exit 6)."""
+    reports, book = _reports(tmp_path, table)
+    pack = reports / "checker"
+    write_checker_pack(pack, book.records, default_policy, reports_dir=reports)
+    tamper(pack)
+    with pytest.raises(PolicyError, match=message) as caught:
+        verify_pack_policy(pack, default_policy)
+    assert caught.value.exit_code is ExitCode.POLICY
+
+
+def test_pack_of_another_policy_refused(
+    tmp_path: Path, table: SafeTable, default_policy: Policy, strict_policy: Policy
+) -> None:
+    """A consistent pack written under one policy is refused when checked under another."""
+    reports, book = _reports(tmp_path, table)
+    pack = reports / "checker"
+    write_checker_pack(pack, book.records, strict_policy, reports_dir=reports)
+    verify_pack_policy(pack, strict_policy)
+    with pytest.raises(PolicyError, match=r"another policy than default \(version 1.0\)"):
+        verify_pack_policy(pack, default_policy)
