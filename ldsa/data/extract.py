@@ -92,6 +92,11 @@ def validate_extract(extract_dir: Path) -> dict[str, int]:
         schema = table_schema(table, la_codes=la_codes, cis_areas=cis_areas)
         row_counts[table], table_failures = _validate_table(extract_dir, table, schema)
         failures += table_failures
+    failures += [
+        InputFailure(f"{table}.parquet", "*", "no rows (expected at least one)", -1)
+        for table, rows in row_counts.items()
+        if rows == 0 and not any(f.file == f"{table}.parquet" and f.column == "*" for f in failures)
+    ]
     if failures:
         raise InvalidInputError(sorted(set(failures), key=_failure_order))
     return row_counts

@@ -54,11 +54,13 @@ TEST_TYPES: tuple[str, ...] = ("PCR", "LFD")
 SURVEY_RESULTS: tuple[str, ...] = ("positive", "negative", "void")
 COVID_ICD10 = "U07.1"
 
-LA_CODE_PATTERN = r"^E0[6-9]\d{6}$"
-UTLA_CODE_PATTERN = r"^E(0[6-9]|10)\d{6}$"
-REGION_CODE_PATTERN = r"^E12\d{6}$"
-CIS_AREA_PATTERN = r"^J06\d{6}$"
-ICD10_PATTERN = r"^[A-Z]\d{2}(\.[0-9X])?$"
+# Codes are ASCII exactly: [0-9], not \d (which matches any Unicode digit, such as
+# fullwidth ones), and \Z, not $ (which also matches before a final new line).
+LA_CODE_PATTERN = r"^E0[6-9][0-9]{6}\Z"
+UTLA_CODE_PATTERN = r"^E(0[6-9]|10)[0-9]{6}\Z"
+REGION_CODE_PATTERN = r"^E12[0-9]{6}\Z"
+CIS_AREA_PATTERN = r"^J06[0-9]{6}\Z"
+ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9X])?\Z"
 MAX_AGE = 120
 
 

@@ -28,10 +28,24 @@ def test_lookup_by_code(geography: Geography) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["", "E0600000", "E10000001", "e06000901", "E06000901 ", "W06000001"]
+    "code",
+    [
+        "",
+        "E0600000",
+        "E10000001",
+        "e06000901",
+        "E06000901 ",
+        "W06000001",
+        "E06000901\n",  # $ would match before the new line
+        "E06000901\r",
+        "\uff25\uff10\uff16\uff10\uff10\uff10\uff19\uff10\uff11",  # fullwidth letters and digits
+        "E0\uff16000901",  # a fullwidth 6: \\d would match it
+        "E06\u0660\u0660\u06609\u06600\u0661",  # Arabic-Indic digits
+        "E0600\U0001d7ce901",  # a mathematical bold digit
+    ],
 )
 def test_malformed_codes_refused(geography: Geography, code: str) -> None:
-    """Codes that are not GSS LA codes are refused with the expected shape."""
+    """Codes that are not exactly ASCII GSS LA codes are refused with the expected shape."""
     with pytest.raises(InvalidParameterError, match="not a GSS local-authority code") as caught:
         geography.validate_code(code)
     assert caught.value.exit_code == ExitCode.INVALID_PARAMETER

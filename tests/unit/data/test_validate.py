@@ -42,6 +42,13 @@ def _add_column(table: str, column: str) -> Callable[[Tables], None]:
     return mutate
 
 
+def _keep_rows(table: str, rows: int) -> Callable[[Tables], None]:
+    def mutate(tables: Tables) -> None:
+        tables[table] = tables[table].slice(0, rows)
+
+    return mutate
+
+
 def _drop_table(table: str) -> Callable[[Tables], None]:
     def mutate(tables: Tables) -> None:
         del tables[table]
@@ -133,6 +140,46 @@ FAILURE_MODES = {
         _drop_table("tests"),
         InputFailure("tests.parquet", "*", "file missing", -1),
     ),
+    "la_code_trailing_newline": (
+        _set("geography", "la_code", ["E06000901\n", "E07000901", "E09000901"]),
+        InputFailure(
+            "geography.parquet", "la_code", "expected GSS-shaped LA code (E06-E09 + 6 digits)", 1
+        ),
+    ),
+    "la_code_fullwidth_digit": (
+        _set("geography", "la_code", ["E06000901", "E07000901", "E0\uff19000901"]),
+        InputFailure(
+            "geography.parquet", "la_code", "expected GSS-shaped LA code (E06-E09 + 6 digits)", 1
+        ),
+    ),
+    "la_code_arabic_indic_digits": (
+        _set(
+            "deprivation",
+            "la_code",
+            ["E06000901", "E07000901", "E09\u0660\u0660\u06609\u06600\u0661"],
+        ),
+        InputFailure(
+            "deprivation.parquet", "la_code", "expected GSS-shaped LA code (E06-E09 + 6 digits)", 1
+        ),
+    ),
+    "region_code_trailing_newline": (
+        _set("geography", "region_code", ["E12000001", "E12000006\n", "E12000007"]),
+        InputFailure(
+            "geography.parquet", "region_code", "expected GSS-shaped region code (E12)", 1
+        ),
+    ),
+    "cis_area_unicode_digit": (
+        _set("geography", "cis_area", ["J06000901", "J06000902", "J0600090\u0663"]),
+        InputFailure("geography.parquet", "cis_area", "expected CIS area code (J06 + 6 digits)", 1),
+    ),
+    "icd10_trailing_newline": (
+        _set("deaths", "underlying_cause", ["I21", "U07.1\n"]),
+        InputFailure("deaths.parquet", "underlying_cause", "expected ICD-10 code such as U07.1", 1),
+    ),
+    "empty_cases_table": (
+        _keep_rows("cases", 0),
+        InputFailure("cases.parquet", "*", "no rows (expected at least one)", -1),
+    ),
 }
 
 
@@ -201,3 +248,14 @@ def test_wrong_schema_version_reported(tmp_path: Path) -> None:
     (folder / "extract.json").write_text('{"schema_version": "0"}')
     with pytest.raises(InvalidInputError, match="schema version '0'"):
         validate_extract(folder)
+
+
+@pytest.mark.parametrize("table", sorted(tiny_tables()))
+def test_every_empty_table_refused(tmp_path: Path, table: str) -> None:
+    """A table with no rows (any table, with its columns and types) is refused."""
+    tables = tiny_tables()
+    _keep_rows(table, 0)(tables)
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(write_tiny_extract(tmp_path / table, tables))
+    expected = InputFailure(f"{table}.parquet", "*", "no rows (expected at least one)", -1)
+    assert expected in caught.value.failures
