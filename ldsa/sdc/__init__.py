@@ -51,6 +51,23 @@ store), so a suppressed LA value cannot be recovered as region minus the other L
     # columns: period_start, la_cases_count, region_cases_count, england_cases_count,
     #          la_cumulative_cases_count, region_cumulative_cases_count, ...
 
+Breakdowns of a plan's totals (cases by age band per week, deaths by place of death per
+month) are released against the plan: the parts of each period sum to the authority's
+total the plan released, and are all withheld where it withheld that total. Try
+groupings finest first, and release the one chosen and no other grouping of those parts::
+
+    options = [sdc.BreakdownOption("10-year age bands", by_10_years, sdc.TimeStep.WEEK),
+               sdc.BreakdownOption("20-year age bands", by_20_years, sdc.TimeStep.MONTH)]
+    columns = {"date_column": "date", "category_column": "age_band",
+               "count_column": "cases_count"}
+    choice = sdc.choose_breakdown(plan, "E06000001", options, policy=policy, **columns)
+    by_age = sdc.release_breakdown(plan, "E06000001", choice.option.parts,
+                                   step=choice.option.step, policy=policy,
+                                   categories=choice.option.categories,
+                                   output_id="E06000001/cases/by_age", **columns)
+    caption = choice.note                           # "" when the finest option served
+    # columns: period_start, period_end, time_step, age_band, cases_count
+
 Release each set of numbers once and cut every view from that SafeTable with
 :meth:`SafeTable.select` (releasing the same counts again in another shape can suppress
 different cells, and the two releases together give the suppressed values away)::
@@ -112,12 +129,25 @@ Security properties
   suppressed cell down; the batch-wide linked system relies on the sole-unknown rule
   alone. Neither bounds cells by non-negativity (interval attacks); a checker reviews
   tables with many complements.
+- A breakdown (:func:`release_breakdown`) adds one relation per period, "the parts sum
+  to the authority's total in the plan": the parts of a total the plan's released cells
+  determine are protected against it (no withheld part pinned, no small sum of withheld
+  parts), and the parts of any other total are all withheld. Other sums of the same
+  parts (the same categories at another step, a coarser grouping, per-category totals)
+  must not be released beside it: see :mod:`ldsa.sdc.breakdown`.
 - Protection holds per release: two releases of the same counts in different shapes can
   undo each other, so views come from :meth:`SafeTable.select`, never a second release.
 """
 
 from __future__ import annotations
 
+from ldsa.sdc.breakdown import (
+    BreakdownChoice,
+    BreakdownOption,
+    breakdown_withheld_share,
+    choose_breakdown,
+    release_breakdown,
+)
 from ldsa.sdc.checker import ACRO_RESULTS_VERSION, write_checker_pack
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
@@ -151,6 +181,8 @@ __all__ = [
     "ACRO_RESULTS_VERSION",
     "AUTHORITIES",
     "PRESETS",
+    "BreakdownChoice",
+    "BreakdownOption",
     "CellStatus",
     "CheckReport",
     "ColumnKind",
@@ -170,11 +202,14 @@ __all__ = [
     "TieRule",
     "TimeStep",
     "Timeline",
+    "breakdown_withheld_share",
     "check_release",
+    "choose_breakdown",
     "figure_series",
     "load_policy",
     "plan_linked_counts",
     "read_records",
+    "release_breakdown",
     "release_counts",
     "release_histogram",
     "release_magnitudes",
