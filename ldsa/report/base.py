@@ -27,7 +27,6 @@ from ldsa.report.plans import linked_plan, period_totals
 from ldsa.report.release import Release
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.text import Messages
-from ldsa.sdc.national import authorities_table
 
 #: The authority, its region and England, as the prefixes of released columns.
 LEVELS = series.LEVELS
@@ -93,7 +92,7 @@ class Report:
         """Every authority's released total of a measure over the period (one row each)."""
         measure = self.measure(which)
         part = period_totals(self.context.store, self.policy, measure, self.weeks, self.la_code)
-        return authorities_table(
+        return sdc.authorities_table(
             part,
             names={a.la_code: a.la_name for a in self.context.store.geography},
             output_id=self.uid(f"{measure.name}_all_authorities"),

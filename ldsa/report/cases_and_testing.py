@@ -25,8 +25,6 @@ from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import CASES, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
-from ldsa.sdc.coarsen import coarser_table
-from ldsa.sdc.combine import beside
 from ldsa.stats import (
     compare_counts,
     compare_with_benchmark,
@@ -179,12 +177,12 @@ class CasesAndTesting(Report):
         steps for this authority."""
         step = max(self.step(TESTS), self.step(POSITIVE_TESTS), key=lambda s: s.rank)
         tables = {
-            measure.name: coarser_table(
+            measure.name: sdc.coarser_table(
                 self.plan(measure), self.la_code, step, output_id=self.uid(f"{measure.name}_steps")
             )
             for measure in (POSITIVE_TESTS, TESTS)
         }
-        counts = beside(
+        counts = sdc.beside(
             tables[POSITIVE_TESTS.name], tables[TESTS.name], policy=self.policy,
             output_id=self.uid("testing_counts"),
             columns=[f"{level}_{TESTS.count_column}" for level in LEVELS],

@@ -22,7 +22,6 @@ from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import COVID_DEATHS, DEATHS, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
-from ldsa.sdc.sums import release_sums
 from ldsa.stats import (
     ExcessDeaths,
     compare_with_benchmark,
@@ -429,7 +428,7 @@ class Mortality(Report):
         """Excess deaths since the period began, at the end of each period of the step, with
         95% prediction intervals; from the first withheld period on, withheld."""
         column = f"la_{DEATHS.count_column}"
-        counts = release_sums(
+        counts = sdc.release_sums(
             self.excess, column, window=None, name=f"cumulative_{DEATHS.count_column}",
             policy=self.policy, output_id=self.uid("cumulative_excess_counts"),
             description="Deaths registered since the period began",

@@ -28,7 +28,6 @@ from ldsa.config import cache_dir, code_fingerprint
 from ldsa.data.store import Store
 from ldsa.report.context import full_weeks
 from ldsa.report.measures import Measure
-from ldsa.sdc.national import period_totals_part
 
 PERIOD_COLUMN = "week_start"
 
@@ -124,7 +123,7 @@ def _read_part(
 def _write_parts(plan: sdc.LinkedPlan, folder: Path, key: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     # Workers may race here; both write the same bytes.
-    write_atomic(folder / ALL_AUTHORITIES, period_totals_part(plan).to_json(key))
+    write_atomic(folder / ALL_AUTHORITIES, sdc.period_totals_part(plan).to_json(key))
     for authority in plan.region_of:
         write_atomic(folder / f"{authority}.json", plan.for_authority(authority).to_json(key))
 

@@ -81,6 +81,20 @@ Figures draw only released values; a suppressed point is a NaN gap with a note::
     ax.plot(series.x, series.y)                     # NaN breaks the line: a gap
     caption = series.note                           # "" when nothing is missing
 
+Views that add nothing to what a plan releases: :func:`coarser_table` (an authority's
+series at a coarser step, as sums of released cells), :func:`authorities_table` (every
+authority's period total, from :func:`period_totals_part` of a plan, for funnel plots),
+:func:`release_sums` (rolling windows or running totals of a released count, withheld
+wherever a summed count is) and :func:`beside` (two released tables of the same rows as
+one). A statistic of several counts (positivity: positive tests over tests) names them
+all in :func:`release_rates` and is withheld wherever one is::
+
+    both = sdc.beside(positives, tests, policy=policy, output_id="...",
+                      columns=["la_tests_count"])
+    rates = sdc.release_rates(both, frame,
+                              {"la_positivity": ("la_positive_tests_count", "la_tests_count")},
+                              policy=policy, output_id="...")
+
 Models, histograms, magnitude tables and already-public figures: :func:`release_model`,
 :func:`release_histogram`, :func:`release_magnitudes`, :func:`release_public`.
 
@@ -149,12 +163,15 @@ from ldsa.sdc.breakdown import (
     release_breakdown,
 )
 from ldsa.sdc.checker import ACRO_RESULTS_VERSION, write_checker_pack
+from ldsa.sdc.coarsen import coarser_table
+from ldsa.sdc.combine import beside
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
 from ldsa.sdc.differencing import AUTHORITIES
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
+from ldsa.sdc.national import authorities_table, period_totals_part
 from ldsa.sdc.policy import PRESETS, DerivedFrom, Policy, Rounding, TieRule, load_policy
 from ldsa.sdc.public import release_public
 from ldsa.sdc.records import (
@@ -175,6 +192,7 @@ from ldsa.sdc.render import (
 )
 from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, stack
 from ldsa.sdc.scan import CheckReport, Finding, FindingRule, check_release, scan_outputs
+from ldsa.sdc.sums import release_sums
 from ldsa.sdc.timeline import Timeline, TimeStep
 
 __all__ = [
@@ -202,11 +220,15 @@ __all__ = [
     "TieRule",
     "TimeStep",
     "Timeline",
+    "authorities_table",
+    "beside",
     "breakdown_withheld_share",
     "check_release",
     "choose_breakdown",
+    "coarser_table",
     "figure_series",
     "load_policy",
+    "period_totals_part",
     "plan_linked_counts",
     "read_records",
     "release_breakdown",
@@ -216,6 +238,7 @@ __all__ = [
     "release_model",
     "release_public",
     "release_rates",
+    "release_sums",
     "render_csv",
     "render_html_table",
     "require_safe",
