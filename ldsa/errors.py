@@ -92,13 +92,20 @@ class InvalidInputError(LdsaError):
 
 @dataclasses.dataclass(frozen=True, order=True)
 class InputFailure:
-    """One validation failure: where (file, column), what (reason) and how many rows."""
+    """One validation failure: where (file, column), what (reason), how many rows, and the
+    first failing rows' numbers (data rows counted from 1; never their values)."""
 
     file: str
     column: str
     reason: str
     rows: int  # -1 when the failure concerns the whole table (a missing file or column)
+    #: Where to look, not what the failure is: left out of equality, order and hashing.
+    first_rows: tuple[int, ...] = dataclasses.field(default=(), compare=False)
 
     def __str__(self) -> str:
         rows = f"{self.rows} row(s)" if self.rows >= 0 else "whole table"
-        return f"{self.file}: column {self.column!r}: {self.reason} ({rows})"
+        text = f"{self.file}: column {self.column!r}: {self.reason} ({rows})"
+        if self.first_rows:
+            more = ", ..." if self.rows > len(self.first_rows) else ""
+            text += f"; failing rows {', '.join(map(str, self.first_rows))}{more}"
+        return text

@@ -3,8 +3,12 @@ names no planted value, and nothing the user had is deleted or left half-written
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ldsa.cli import main
@@ -159,3 +163,79 @@ def test_stated_weaker_policy_is_named_as_such(
     code, text = ldsa(capsys, "check", tmp_path / "out", "--policy", path)
     assert code == ExitCode.OK, text
     assert "public (version 1.0; WEAKER than default: threshold 0 below 10; reason: " in text
+
+
+# --- items 3 to 5: inputs that passed, messages that quoted data, crashes
+
+PLANTED = "PLANTED-Mr-J-Smith-12-High-St-7Q"
+
+
+def _rewrite(folder: Path, table: str, column: str, values: list[object], type_: object) -> None:
+    path = folder / f"{table}.parquet"
+    frame = pq.read_table(path)
+    index = frame.column_names.index(column)
+    pq.write_table(frame.set_column(index, column, pa.array(values, type_)), path)
+
+
+@pytest.mark.parametrize(
+    ("plant", "message"),
+    [
+        (
+            lambda x: _rewrite(x, "population", "population", [PLANTED] * 6, pa.string()),
+            "column 'population': wrong type: expected int64, got text (6 row(s)); failing "
+            "rows 1, 2, 3, 4, 5, ...",
+        ),
+        (
+            lambda x: _rewrite(x, "tests", "tests", [1.0, float("nan"), 2.0], pa.float64()),
+            "column 'tests': wrong type: expected int64, got float64",
+        ),
+        (
+            lambda x: _rewrite(
+                x,
+                "cases",
+                "specimen_date",
+                [dt.datetime(2020, 4, 1)] * 2,
+                pa.timestamp("ms", "UTC"),
+            ),
+            "got timestamps with a time zone",
+        ),
+        (
+            lambda x: _rewrite(x, "cases", "la_code", ["E07000901", "E09000901\n"], pa.string()),
+            "column 'la_code': expected GSS-shaped LA code",
+        ),
+        (
+            lambda x: _rewrite(
+                x, "geography", "la_code", ["E06000901", "E07000901", "E09000\uff1901"], pa.string()
+            ),
+            "geography.parquet: column 'la_code': expected GSS-shaped LA code",
+        ),
+        (
+            lambda x: pq.write_table(
+                pq.read_table(x / "cases.parquet").slice(0, 0), x / "cases.parquet"
+            ),
+            "cases.parquet: column '*': no rows (expected at least one)",
+        ),
+        (
+            lambda x: ((x / "tests.parquet").unlink(), (x / "tests.parquet").mkdir()),
+            "tests.parquet: column '*': a folder, not a file",
+        ),
+    ],
+)
+def test_bad_extract_refused_without_quoting_it(
+    capsys: pytest.CaptureFixture[str],
+    extract: Path,
+    tmp_path: Path,
+    plant: Callable[[Path], object],
+    message: str,
+) -> None:
+    """validate and prepare refuse each planted defect with exit 3, naming file, column,
+    reason and rows but never the planted value, and prepare writes nothing."""
+    plant(extract)
+    code, text = ldsa(capsys, "validate", extract)
+    assert code == ExitCode.INVALID_INPUT, text
+    assert message in text
+    assert "PLANTED" not in text
+    before = _tree(tmp_path)
+    code, text = ldsa(capsys, "prepare", extract, tmp_path / "store")
+    assert code == ExitCode.INVALID_INPUT, text
+    assert _tree(tmp_path) == before

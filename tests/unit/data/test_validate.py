@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from ldsa.data import extract
 from ldsa.data.extract import validate_extract
 from ldsa.errors import ExitCode, InputFailure, InvalidInputError
 from ldsa.testing import tiny_tables, write_tiny_extract
@@ -57,6 +58,8 @@ def _drop_table(table: str) -> Callable[[Tables], None]:
 
 
 D = pa.date32()
+#: A value no file name, hash or message text can contain: a failure must never quote it.
+PLANTED = "PLANTED-Mr-J-Smith-12-High-St-7Q"
 
 # One fixture per failure mode: (mutation, expected failure).
 FAILURE_MODES = {
@@ -176,6 +179,26 @@ FAILURE_MODES = {
         _set("deaths", "underlying_cause", ["I21", "U07.1\n"]),
         InputFailure("deaths.parquet", "underlying_cause", "expected ICD-10 code such as U07.1", 1),
     ),
+    "free_text_in_count": (
+        _set(
+            "population", "population", ["500", "480", PLANTED, "870", "1200", "1150"], pa.string()
+        ),
+        InputFailure("population.parquet", "population", "wrong type: expected int64, got text", 1),
+    ),
+    "nan_in_count": (
+        _set("tests", "tests", [40.0, float("nan"), 70.0], pa.float64()),
+        InputFailure("tests.parquet", "tests", "wrong type: expected int64, got float64", 1),
+    ),
+    "timezone_aware_dates": (
+        _set("cases", "specimen_date", [dt.datetime(2020, 4, 1)] * 2, pa.timestamp("us", "UTC")),
+        InputFailure(
+            "cases.parquet",
+            "specimen_date",
+            "wrong type: expected dates without a time zone, got timestamps with a time zone "
+            "(datetime64[us, UTC])",
+            -1,
+        ),
+    ),
     "empty_cases_table": (
         _keep_rows("cases", 0),
         InputFailure("cases.parquet", "*", "no rows (expected at least one)", -1),
@@ -245,9 +268,10 @@ def test_missing_folder_reported(tmp_path: Path) -> None:
 def test_wrong_schema_version_reported(tmp_path: Path) -> None:
     """An extract written for another schema version is refused."""
     folder = write_tiny_extract(tmp_path / "x")
-    (folder / "extract.json").write_text('{"schema_version": "0"}')
-    with pytest.raises(InvalidInputError, match="schema version '0'"):
+    (folder / "extract.json").write_text(f'{{"schema_version": "{PLANTED}"}}')
+    with pytest.raises(InvalidInputError, match="another schema version") as caught:
         validate_extract(folder)
+    assert "PLANTED" not in str(caught.value)
 
 
 @pytest.mark.parametrize("table", sorted(tiny_tables()))
@@ -259,3 +283,87 @@ def test_every_empty_table_refused(tmp_path: Path, table: str) -> None:
         validate_extract(write_tiny_extract(tmp_path / table, tables))
     expected = InputFailure(f"{table}.parquet", "*", "no rows (expected at least one)", -1)
     assert expected in caught.value.failures
+
+
+def test_messages_never_quote_planted_values(tmp_path: Path) -> None:
+    """Free text planted in numeric, date, flag, category and code columns (and NaN) is
+    reported by column, reason, count and row numbers, never quoted."""
+    tables = tiny_tables()
+    for mutate in (
+        _set("cases", "age", ["34", PLANTED], pa.string()),
+        _set("deaths", "covid_mentioned", ["no", PLANTED], pa.string()),
+        _set("deaths", "date_of_death", ["2015-01-02", PLANTED], pa.string()),
+        _set("tests", "tests", [40.0, float("nan"), 70.0], pa.float64()),
+        _set("survey", "result", ["negative", PLANTED]),
+        _set("geography", "la_code", ["E06000901", PLANTED, "E09000901"]),
+        _set("deprivation", "imd_score", [30.5, float("nan"), 22.0]),
+    ):
+        mutate(tables)
+    folder = write_tiny_extract(tmp_path / "x", tables)
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(folder)
+    message = str(caught.value)
+    assert "PLANTED" not in message
+    assert "got  " not in message  # NaN used to show as a blank value
+    assert "got text (1 row(s)); failing rows 2" in message
+    assert "cases.parquet: column 'age': wrong type: expected int64, got text" in message
+
+
+def test_failing_row_numbers_count_from_one_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big table validated in batches names its failing rows by their place in the file."""
+    tables = tiny_tables()
+    cases = tables["cases"]
+    tables["cases"] = pa.concat_tables([cases] * 4)  # 8 rows
+    _set("cases", "age", [34, 61, 34, 61, 34, 130, 34, 131])(tables)
+    batches = extract.iter_batches
+    monkeypatch.setattr(extract, "iter_batches", lambda d, t: batches(d, t, rows=3))
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(write_tiny_extract(tmp_path / "x", tables))
+    (failure,) = [f for f in caught.value.failures if f.column == "age"]
+    assert (failure.rows, failure.first_rows) == (2, (6, 8))
+    assert str(failure).endswith("(2 row(s)); failing rows 6, 8")
+
+
+def test_at_most_five_failing_rows_are_named(tmp_path: Path) -> None:
+    """Beyond five failing rows the message names the first five and says there are more."""
+    tables = tiny_tables()
+    tables["cases"] = pa.concat_tables([tables["cases"]] * 4)
+    _set("cases", "age", [-1] * 8)(tables)
+    with pytest.raises(
+        InvalidInputError, match=r"\(8 row\(s\)\); failing rows 1, 2, 3, 4, 5, \.\.\."
+    ):
+        validate_extract(write_tiny_extract(tmp_path / "x", tables))
+
+
+@pytest.mark.parametrize("table", ["geography", "cases", "tests"])
+def test_folder_in_place_of_a_table_reported(tmp_path: Path, table: str) -> None:
+    """A folder where a table file should be is reported as such, not as a missing file."""
+    folder = write_tiny_extract(tmp_path / "x")
+    (folder / f"{table}.parquet").unlink()
+    (folder / f"{table}.parquet").mkdir()
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(folder)
+    reason = "a folder, not a file (expected one Parquet file per table)"
+    assert InputFailure(f"{table}.parquet", "*", reason, -1) in caught.value.failures
+
+
+def test_unreadable_geography_reported(tmp_path: Path) -> None:
+    """A geography table that is not Parquet is an input error, not a crash."""
+    folder = write_tiny_extract(tmp_path / "x")
+    (folder / "geography.parquet").write_bytes(b"PAR1 truncated")
+    with pytest.raises(InvalidInputError) as caught:
+        validate_extract(folder)
+    assert caught.value.failures == [
+        InputFailure("geography.parquet", "*", "not a readable Parquet file (ArrowInvalid)", -1)
+    ]
+
+
+def test_extract_info_not_an_object_reported(tmp_path: Path) -> None:
+    """An extract.json that is valid JSON but not an object is an input error."""
+    folder = write_tiny_extract(tmp_path / "x")
+    (folder / "extract.json").write_text('["PLANTED"]')
+    with pytest.raises(InvalidInputError, match="expected a JSON object, got list") as caught:
+        validate_extract(folder)
+    assert "PLANTED" not in str(caught.value)

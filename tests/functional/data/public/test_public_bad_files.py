@@ -98,8 +98,8 @@ def test_duplicated_week_of_deaths_is_refused(
     _plant(linked_sources, DEATHS, "duplicate", row=3)
     with pytest.raises(InvalidInputError) as caught:
         deaths.read_deaths(linked_sources, vintages["LAD20"])
-    assert (
-        str(caught.value.failures[0]) == f"{DEATHS}: column 'area_code': duplicate key (2 row(s))"
+    assert str(caught.value.failures[0]) == (
+        f"{DEATHS}: column 'area_code': duplicate key (2 row(s)); failing rows 3, 4"
     )
 
 
