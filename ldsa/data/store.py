@@ -101,11 +101,17 @@ class Store:
     def manifest(self) -> dict[str, Any]:
         """The store's manifest.json."""
         try:
-            info: dict[str, Any] = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+            info: object = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise StoreError(
-                f"{self.path / MANIFEST}: unreadable ({error}). Prepare the store again."
+                f"{self.path / MANIFEST}: unreadable ({type(error).__name__}). How to fix: "
+                "prepare the store again."
             ) from None
+        if not isinstance(info, dict):
+            raise StoreError(
+                f"{self.path / MANIFEST}: not a store manifest (expected a JSON object, got "
+                f"{type(info).__name__}). How to fix: prepare the store again."
+            )
         return info
 
     @functools.cached_property
@@ -159,13 +165,17 @@ class Store:
         missing = [f for f in files if not f.is_file()]
         if missing:
             self._read(missing[0])  # raises the incomplete-store error
-        dataset = ds.dataset(
-            [str(f) for f in files],
-            format="parquet",
-            partitioning=ds.partitioning(pa.schema([("la_code", pa.string())])),
-            partition_base_dir=str(root),
-        )
-        return _dates_as_ms(dataset.to_table().to_pandas(date_as_object=False))
+        try:
+            dataset = ds.dataset(
+                [str(f) for f in files],
+                format="parquet",
+                partitioning=ds.partitioning(pa.schema([("la_code", pa.string())])),
+                partition_base_dir=str(root),
+            )
+            arrow_table = dataset.to_table()
+        except (pa.ArrowException, OSError) as error:
+            raise self._unreadable(root / "*" / f"{table}.parquet", error) from None
+        return _dates_as_ms(arrow_table.to_pandas(date_as_object=False))
 
     def region_table(
         self, region_code: str, table: str, columns: Sequence[str] | None = None
@@ -194,8 +204,20 @@ class Store:
             )
         status = path.stat()
         key = None if columns is None else tuple(dict.fromkeys(columns))
+        try:
+            frame = _cached(str(path), key, (status.st_size, status.st_mtime_ns))
+        except (pa.ArrowException, OSError) as error:
+            raise self._unreadable(path, error) from None
         # A shallow copy: pandas copies on write, so a caller's changes never reach the cache.
-        return _cached(str(path), key, (status.st_size, status.st_mtime_ns)).copy(deep=False)
+        return frame.copy(deep=False)
+
+    def _unreadable(self, path: Path, error: Exception) -> StoreError:
+        """The error for a store file that exists but cannot be read (truncated, damaged)."""
+        return StoreError(
+            f"{self.path}: store file {path.relative_to(self.path)} is unreadable or truncated "
+            f"({type(error).__name__}; expected a complete Parquet file). How to fix: prepare "
+            "the store again."
+        )
 
 
 def _table(table: str) -> str:

@@ -12,8 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from ldsa.cli import main
+from ldsa.data import store as store_module
 from ldsa.data.store import MANIFEST, Store
-from ldsa.errors import ExitCode
+from ldsa.errors import ExitCode, StoreError
 from ldsa.testing import write_tiny_extract
 
 
@@ -239,3 +240,40 @@ def test_bad_extract_refused_without_quoting_it(
     code, text = ldsa(capsys, "prepare", extract, tmp_path / "store")
     assert code == ExitCode.INVALID_INPUT, text
     assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_damaged_store_file_is_a_store_error(
+    capsys: pytest.CaptureFixture[str], extract: Path, tmp_path: Path, damage: str
+) -> None:
+    """A truncated or overwritten store file, read with a cold cache, is a store error
+    (exit 5) saying which file and to prepare again, wherever it is read."""
+    store = tmp_path / "store"
+    assert ldsa(capsys, "prepare", extract, store)[0] == ExitCode.OK
+    originals = {}
+    for name in ("geography.parquet", "la/E07000901/cases.parquet"):
+        path = store / name
+        originals[name] = data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"PAR1" * 8)
+    store_module._cached.cache_clear()  # a cold cache: a fresh process
+    code, text = ldsa(capsys, "authorities", "--store", store)
+    assert code == ExitCode.STORE, text
+    assert "store file geography.parquet is unreadable or truncated" in text
+    assert "prepare the store again" in text
+    (store / "geography.parquet").write_bytes(originals["geography.parquet"])
+    opened = Store(store)
+    with pytest.raises(StoreError, match=r"la/E07000901/cases.parquet is unreadable or truncated"):
+        opened.la_table("E07000901", "cases")
+    with pytest.raises(StoreError, match=r"la/\*/cases.parquet is unreadable or truncated"):
+        opened.all_la_table("cases")
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "{", "\xff"])
+def test_unreadable_store_manifest_is_a_store_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str
+) -> None:
+    """A store whose manifest is not a JSON object is a store error, not a crash."""
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / MANIFEST).write_text(text, encoding="latin-1")
+    code, out = ldsa(capsys, "authorities", "--store", tmp_path / "store")
+    assert code == ExitCode.STORE, out
