@@ -11,6 +11,7 @@ and are left out of rates and trends.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 
@@ -22,6 +23,7 @@ from ldsa.report import charts, text
 from ldsa.report.base import LEVELS, PER, Report, filled
 from ldsa.report.comparators import Comparators, neighbours
 from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.groupings import AGES, WEEKDAYS
 from ldsa.report.measures import CASES, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
@@ -39,6 +41,8 @@ POSITIVE_TESTS = Measure(
 )
 #: Days at the end of the data whose counts are still incomplete (results still arriving).
 REPORTING_LAG_DAYS = 5
+#: Weeks of daily cases shown.
+RECENT_WEEKS = 8
 #: Days of daily counts a growth rate is fitted to.
 GROWTH_WINDOW = 28
 UNRELIABLE_BELOW = 10
@@ -116,11 +120,16 @@ class CasesAndTesting(Report):
         )
         sources = {c: f"{c.split('_')[0]}_{column}" for c in rates.columns}
         return sdc.release_rates(
-            counts, rates, sources, policy=self.policy, output_id=self.uid("latest"),
-            decimals=1, unreliable_below=UNRELIABLE_BELOW,
+            counts,
+            rates,
+            sources,
+            policy=self.policy,
+            output_id=self.uid("latest"),
+            decimals=1,
+            unreliable_below=UNRELIABLE_BELOW,
             description="Cases in the last two complete periods and average weekly rates "
             "per 100,000 people",
-        )  # fmt: skip
+        )
 
     def latest_table(self) -> ReleasedTable:
         """The latest two periods as an accessible table."""
@@ -168,6 +177,208 @@ class CasesAndTesting(Report):
             f"(exact test, {_p_value(float(row['p_value']))})."
         )
 
+    # ---- daily cases --------------------------------------------------------------------
+
+    @functools.cached_property
+    def _daily_parts(self) -> pd.DataFrame:
+        """The authority's cases per day of the plan's weeks, with the day of the week."""
+        rows = self.context.store.la_table(self.la_code, "cases")
+        counts = rows.groupby("date")["cases"].sum()
+        days = pd.date_range(self.weeks[0], self.weeks[-1] + pd.Timedelta(days=6), freq="D")
+        return pd.DataFrame(
+            {
+                "date": days,
+                "weekday": [WEEKDAYS[d] for d in days.day_of_week],
+                "cases_count": counts.reindex(days, fill_value=0).to_numpy(),
+            }
+        )
+
+    @functools.cached_property
+    def daily(self) -> sdc.SafeTable:
+        """Cases per day (each week's days, its parts) and the 7-day count ending on each
+        day, with the 7-day rate per 100,000 and 95% limits; days from the incomplete ones
+        on have no rate. Only for an authority whose cases are released weekly."""
+        days = sdc.release_breakdown(
+            self.plan(CASES),
+            self.la_code,
+            self._daily_parts,
+            step=sdc.TimeStep.WEEK,
+            date_column="date",
+            category_column="weekday",
+            count_column="cases_count",
+            policy=self.policy,
+            output_id=self.uid("daily_counts"),
+            categories=WEEKDAYS,
+            description="Cases by specimen date, per day",
+        )
+        rolling = sdc.release_sums(
+            days,
+            "cases_count",
+            window=7,
+            name="seven_day_count",
+            policy=self.policy,
+            output_id=self.uid("daily_sums"),
+            description="Cases in the 7 days to each day",
+        )
+        released = rolling.released_frame()
+        complete = np.asarray(_dates(released) < pd.Timestamp(self.incomplete_from))
+        rate = crude_rate(
+            filled(released["seven_day_count"]),
+            np.full(len(released), self.populations["la"]),
+                          multiplier=PER)  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                column: np.where(complete, rate[source].to_numpy(), np.nan)
+                for column, source in (("rate", "value"), ("lower", "lower"), ("upper", "upper"))
+            }
+        )
+        rates = sdc.release_rates(
+            rolling, frame, dict.fromkeys(frame.columns, "seven_day_count"), policy=self.policy,
+            output_id=self.uid("daily_rates"), decimals=1, unreliable_below=UNRELIABLE_BELOW,
+        )  # fmt: skip
+        return sdc.beside(
+            rolling, rates, policy=self.policy, output_id=self.uid("daily"),
+            columns=list(frame.columns),
+            description="Cases per day, the 7-day count and the 7-day rate per 100,000 people "
+            "(not given for incomplete days)",
+        )  # fmt: skip
+
+    def daily_withheld_share(self) -> float:
+        """The share of the last :data:`RECENT_WEEKS` weeks' days that are withheld."""
+        table = self.daily
+        recent = range(max(0, table.n_rows - 7 * RECENT_WEEKS), table.n_rows)
+        withheld = sum(table.status(r, "cases_count").suppressed for r in recent)
+        return withheld / max(len(recent), 1)
+
+    def _daily_notice(self) -> Notice | None:
+        """Why daily cases are not shown for this authority, or None."""
+        step = self.step(CASES)
+        if step is not sdc.TimeStep.WEEK:
+            return Notice(
+                "Daily cases are not shown: the authority's cases are released "
+                f"{step.adjective}, and its days would be too small to release."
+            )
+        share = self.daily_withheld_share()
+        if share > self.policy.max_withheld_share:
+            return Notice(
+                f"Daily cases are not shown: {share:.0%} of the last {RECENT_WEEKS} weeks' days "
+                "would be withheld to protect confidentiality; the weekly chart above shows "
+                "the same cases by week."
+            )
+        return None
+
+    @functools.cached_property
+    def _recent_days(self) -> sdc.SafeTable:
+        self.release.csv("daily", self.daily)
+        table = self.daily
+        recent = list(range(max(0, table.n_rows - 7 * RECENT_WEEKS), table.n_rows))
+        return table.select(output_id=self.uid("daily_recent"), rows=recent)
+
+    def daily_figure(self) -> FigureOutput | Notice:
+        """Daily cases of the last weeks with the 7-day average, or why not."""
+        if notice := self._daily_notice():
+            return notice
+        return charts.daily_counts(
+            self._recent_days, count_column="cases_count", average_column="seven_day_count",
+            title=f"Cases by specimen date, {self.names()['la']}",
+            incomplete=self.incomplete_from,
+        )  # fmt: skip
+
+    def rolling_rate_figure(self) -> FigureOutput | Notice:
+        """The 7-day rate per 100,000 of the last weeks with its 95% interval, or why not."""
+        if notice := self._daily_notice():
+            return notice
+        return charts.rate_with_interval(
+            self._recent_days, x_column="day", value_column="rate", lower_column="lower",
+            upper_column="upper", title="7-day case rate per 100,000 people",
+            ylabel="Cases in 7 days per 100,000", label=self.names()["la"],
+            note="Each day's rate counts the cases of that day and the 6 before it; "
+            "incomplete days have none.",
+        )  # fmt: skip
+
+    # ---- rates by age ----------------------------------------------------------------------
+
+    @functools.cached_property
+    def _age_choice(self) -> sdc.BreakdownChoice:
+        rows = self.context.store.la_table(self.la_code, "cases")
+        inside = rows[(rows["date"] >= self.weeks[0])
+                      & (rows["date"] <= self.weeks[-1] + pd.Timedelta(days=6))]  # fmt: skip
+        options = []
+        for step in (sdc.TimeStep.WEEK, sdc.TimeStep.MONTH, sdc.TimeStep.QUARTER):
+            for grouping in AGES:
+                parts = pd.DataFrame(
+                    {
+                        "date": inside["date"],
+                        "age_group": grouping.apply(inside["age_band"]),
+                        "cases_count": inside["cases"],
+                    }
+                )
+                options.append(sdc.BreakdownOption(grouping.name, parts, step, grouping.order))
+        return sdc.choose_breakdown(
+            self.plan(CASES),
+            self.la_code,
+            options,
+            date_column="date",
+            category_column="age_group",
+            count_column="cases_count",
+            policy=self.policy,
+        )
+
+    @functools.cached_property
+    def by_age(self) -> sdc.SafeTable:
+        """Cases per period and age group, and average weekly rates per 100,000 people of
+        the group, at the finest grouping and step that can be released."""
+        choice = self._age_choice
+        counts = sdc.release_breakdown(
+            self.plan(CASES),
+            self.la_code,
+            choice.option.parts,
+            step=choice.option.step,
+            date_column="date",
+            category_column="age_group",
+            count_column="cases_count",
+            policy=self.policy,
+            output_id=self.uid("age_counts"),
+            categories=choice.option.categories,
+            description=f"Cases by {choice.option.name}, per {choice.option.step.value}",
+        )
+        released = counts.released_frame()
+        grouping = next(g for g in AGES if g.name == choice.option.name)
+        bands = self.population_bands("la")
+        people = bands.groupby(grouping.apply(bands["age_band"]))["population"].sum()
+        weeks = released["period_end"].map(pd.Timestamp) - released["period_start"].map(
+            pd.Timestamp
+        )
+        per_week = (weeks.dt.days.to_numpy() + 1) / 7
+        population = people.reindex(released["age_group"]).to_numpy(dtype=float)
+        frame = pd.DataFrame(
+            {"weekly_rate": filled(released["cases_count"]) / per_week / population * PER}
+        )
+        return sdc.release_rates(
+            counts,
+            frame,
+            {"weekly_rate": "cases_count"},
+            policy=self.policy,
+            output_id=self.uid("by_age"),
+            decimals=1,
+            description=f"Cases by {choice.option.name} and average weekly rates per 100,000",
+        )
+
+    def age_heatmap(self) -> FigureOutput:
+        """Weekly rates per 100,000 by age group as a heatmap."""
+        self.release.csv("by_age", self.by_age)
+        choice = self._age_choice
+        figure = charts.heatmap(
+            self.by_age,
+            band_column="age_group",
+            value_column="weekly_rate",
+            title=f"Cases by age, {self.names()['la']}",
+            unit="Cases per 100,000 people a week",
+        )
+        if not choice.note:
+            return figure
+        return dataclasses.replace(figure, caption=f"{figure.caption} {choice.note}")
+
     # ---- tests and positivity --------------------------------------------------------------
 
     @functools.cached_property
@@ -183,10 +394,12 @@ class CasesAndTesting(Report):
             for measure in (POSITIVE_TESTS, TESTS)
         }
         counts = sdc.beside(
-            tables[POSITIVE_TESTS.name], tables[TESTS.name], policy=self.policy,
+            tables[POSITIVE_TESTS.name],
+            tables[TESTS.name],
+            policy=self.policy,
             output_id=self.uid("testing_counts"),
             columns=[f"{level}_{TESTS.count_column}" for level in LEVELS],
-        )  # fmt: skip
+        )
         released = counts.released_frame()
         frame: dict[str, np.ndarray] = {}
         sources: dict[str, tuple[str, ...]] = {}
@@ -201,10 +414,15 @@ class CasesAndTesting(Report):
                 frame[key] = shares[column].to_numpy()
                 sources[key] = (positive, tests)
         return sdc.release_rates(
-            counts, pd.DataFrame(frame), sources, policy=self.policy,
-            output_id=self.uid("testing"), decimals=1, unreliable_below=UNRELIABLE_BELOW,
+            counts,
+            pd.DataFrame(frame),
+            sources,
+            policy=self.policy,
+            output_id=self.uid("testing"),
+            decimals=1,
+            unreliable_below=UNRELIABLE_BELOW,
             description="Tests, positive tests and positivity (per cent, Wilson 95% limits)",
-        )  # fmt: skip
+        )
 
     def testing_figure(self) -> FigureOutput | Notice:
         """Positivity over time with its 95% interval, the region's and England's beside."""
@@ -219,10 +437,13 @@ class CasesAndTesting(Report):
                 "finer than the whole period; the totals are in the downloadable table."
             )
         return charts.levels_with_interval(
-            table, names=self.names(), value="positivity", unit="Positivity (%)",
+            table,
+            names=self.names(),
+            value="positivity",
+            unit="Positivity (%)",
             title="Positivity: the share of tests that were positive",
             note=f"Shown {step.adjective}." if step is not sdc.TimeStep.WEEK else "",
-        )  # fmt: skip
+        )
 
     # ---- growth ---------------------------------------------------------------------------
 
@@ -256,13 +477,16 @@ class CasesAndTesting(Report):
             }
         )
         return sdc.release_model(
-            table, df_resid=GROWTH_WINDOW - 8, policy=self.policy,
-            output_id=self.uid("growth"), term_column="area",
+            table,
+            df_resid=GROWTH_WINDOW - 8,
+            policy=self.policy,
+            output_id=self.uid("growth"),
+            term_column="area",
             group_sizes=dict(zip(table["area"], fitted["events"].astype(int), strict=True)),
             decimals=1,
             description=f"Growth rate per day of cases over the last {GROWTH_WINDOW} complete "
             "days (quasi-Poisson regression with weekday effects)",
-        )  # fmt: skip
+        )
 
     def growth_table(self) -> ReleasedTable:
         """Growth rates as an accessible table."""
@@ -312,12 +536,16 @@ class CasesAndTesting(Report):
             }
         )
         return sdc.release_rates(
-            counts, frame, dict.fromkeys(frame.columns, CASES.count_column),
-            policy=self.policy, output_id=self.uid("neighbours"), decimals=1,
+            counts,
+            frame,
+            dict.fromkeys(frame.columns, CASES.count_column),
+            policy=self.policy,
+            output_id=self.uid("neighbours"),
+            decimals=1,
             unreliable_below=UNRELIABLE_BELOW,
             description="Cases over the period and rates per 100,000: the authority and its "
             "statistical neighbours",
-        )  # fmt: skip
+        )
 
     def neighbours_table(self) -> ReleasedTable:
         """The authority and its neighbours as an accessible table."""
@@ -367,6 +595,12 @@ class CasesAndTesting(Report):
             )
         lines.append(self.change())
         return text.Messages(lines)
+
+
+def _dates(frame: pd.DataFrame) -> pd.DatetimeIndex:
+    """Each row's day, from its week's Monday and its day of the week."""
+    offsets = pd.to_timedelta([WEEKDAYS.index(d) for d in frame["weekday"]], unit="D")
+    return pd.DatetimeIndex(pd.to_datetime(frame["period_start"]) + offsets)
 
 
 def _p_value(p: float) -> str:

@@ -19,6 +19,7 @@ from matplotlib.dates import date2num
 
 from ldsa import sdc
 from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
+from ldsa.report.groupings import WEEKDAYS
 from ldsa.stats import FunnelResult, funnel, funnel_limits
 
 #: Sequential, perceptually uniform and readable with colour-blindness.
@@ -30,7 +31,13 @@ CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B
 
 
 def _days(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex([table.text(r, column) for r in range(table.n_rows)])
+    """A date column's days; ``"day"``: each row's day of a daily breakdown (its week's
+    Monday plus its day of the week)."""
+    if column != "day":
+        return pd.DatetimeIndex([table.text(r, column) for r in range(table.n_rows)])
+    mondays = _days(table, "period_start")
+    offsets = [WEEKDAYS.index(table.text(r, "weekday")) for r in range(table.n_rows)]
+    return mondays + pd.to_timedelta(offsets, unit="D")
 
 
 def _values(table: sdc.SafeTable, column: str) -> np.ndarray:
@@ -60,12 +67,17 @@ def heatmap(
         column = periods.index((starts[row], ends[row]))
         grid[bands.index(table.text(row, band_column)), column] = values[row]
     edges = [p[0] for p in periods] + [periods[-1][1] + pd.Timedelta(days=1)]
-    figure, axes = new_figure(8.0, 1.2 + 0.32 * len(bands))
+    width, height = 8.0, 1.6 + 0.32 * len(bands)
+    figure, axes = new_figure(width, height)
+    figure.subplots_adjust(right=1 - 1.3 / width)  # room for the colour bar and its labels
     colours = mpl.colormaps[HEATMAP_COLOURS].with_extremes(bad=WITHHELD_GREY)
     mesh = axes.pcolormesh(
         pd.DatetimeIndex(edges), np.arange(len(bands) + 1), grid, cmap=colours, rasterized=True
     )
-    figure.colorbar(mesh, ax=axes, label=unit, pad=0.01, fraction=0.04)
+    box = axes.get_position()
+    bar = figure.add_axes((box.x1 + 0.15 / width, box.y0, 0.15 / width, box.height))
+    figure.colorbar(mesh, cax=bar, label=unit)
+    bar.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}")
     axes.set_yticks(np.arange(len(bands)) + 0.5, bands)
     axes.grid(False)
     date_axis(axes, edges[0], edges[-1])
@@ -89,10 +101,11 @@ def heatmap(
 def daily_counts(
     table: sdc.SafeTable, *, count_column: str, average_column: str, title: str, incomplete: dt.date
 ) -> FigureOutput:
-    """Draw daily counts as bars and their 7-day average as a line; days from
-    ``incomplete`` on are lighter (their counts will still rise)."""
+    """Draw daily counts as bars and their 7-day average (``average_column`` holds the
+    7-day counts) as a line; days from ``incomplete`` on are lighter (their counts will
+    still rise)."""
     table = sdc.require_safe(table, "daily_counts")
-    days = _days(table, "date")
+    days = _days(table, "day")
     counts, average = _values(table, count_column), _values(table, average_column)
     figure, axes = new_figure()
     late = np.asarray(days >= pd.Timestamp(incomplete))
@@ -102,10 +115,11 @@ def daily_counts(
     ):
         if chosen.any():
             _columns(axes, days[chosen], counts[chosen], colour, label)
-    axes.plot(days, average, color="#1b1b1b", linewidth=1.8, label="7-day average")
+    axes.plot(days, average / 7, color="#1b1b1b", linewidth=1.8, label="7-day average")
     axes.set_ylabel("Cases per day")
     axes.set_ylim(bottom=0)
     date_axis(axes, days[0], days[-1])
+    _span(axes, days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=2))
     heading(axes, title)
     shown = ~np.isnan(counts)
     alt = f"Bar chart of daily cases from {_day(days[0])} to {_day(days[-1])}. "
@@ -122,6 +136,12 @@ def daily_counts(
     if gaps:
         caption += f" {gaps} of {len(days)} days not shown ([c])."
     return finish(figure, alt, caption)
+
+
+def _span(axes: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    """Fit the x axis to the days drawn (after the ticks, which would widen it)."""
+    numbers = date2num([first.to_pydatetime(), last.to_pydatetime()])  # type: ignore[no-untyped-call]
+    axes.set_xlim(float(numbers[0]), float(numbers[1]))
 
 
 def _columns(
@@ -171,6 +191,7 @@ def rate_with_interval(
     else:
         axes.set_ylim(bottom=floor)
     date_axis(axes, x[0], x[-1])
+    _span(axes, x[0], x[-1])
     heading(axes, title)
     shown = np.flatnonzero(~np.isnan(value))
     if shown.size:
