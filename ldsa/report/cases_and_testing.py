@@ -150,7 +150,8 @@ class CasesAndTesting(Report):
             f"Cases in the last two complete {step.noun} before {_day(self.incomplete_from)} "
             "(later days are still incomplete), average weekly rates per 100,000 people"
         )
-        return ReleasedTable(self.latest, caption, headers)
+        shown = self.latest.select(output_id=self.uid("latest_shown"), columns=list(headers))
+        return ReleasedTable(shown, caption, headers)
 
     def change(self) -> str:
         """The change on the previous period, in words, from the released counts only."""
@@ -562,7 +563,10 @@ class CasesAndTesting(Report):
             f"Cases over the period: {self.names()['la']} (first row) and its statistical "
             f"neighbours, nearest first. {self.comparators.method}"
         )
-        return ReleasedTable(self.neighbours, caption, headers)
+        shown = self.neighbours.select(
+            output_id=self.uid("neighbours_shown"), columns=list(headers)
+        )
+        return ReleasedTable(shown, caption, headers)
 
     # ---- key messages ---------------------------------------------------------------------
 

@@ -410,3 +410,49 @@ def levels_with_interval(
     if gaps:
         caption += f" {gaps} of {table.n_rows} periods not shown ([c] or [u])."
     return finish(figure, alt, caption)
+
+
+def shares_over_time(
+    table: sdc.SafeTable, *, category_column: str, count_column: str, title: str
+) -> FigureOutput:
+    """Draw each category's share of the total per period as stacked steps (one filled
+    band per category); a period with a withheld part is a gap."""
+    table = sdc.require_safe(table, "shares_over_time")
+    starts, ends = _days(table, "period_start"), _days(table, "period_end")
+    categories = list(dict.fromkeys(table.text(r, category_column) for r in range(table.n_rows)))
+    periods = list(dict.fromkeys(zip(starts, ends, strict=True)))
+    counts = _values(table, count_column).reshape(len(periods), len(categories))
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(totals > 0, counts / totals * 100, np.nan)
+    first = pd.DatetimeIndex([p[0] for p in periods])
+    after = pd.DatetimeIndex([p[1] for p in periods]) + pd.Timedelta(days=1)
+    edges = np.column_stack([first, after]).ravel()
+    figure, axes = new_figure()
+    bottom = np.zeros(len(periods))
+    for index, category in enumerate(categories):
+        top = bottom + shares[:, index]
+        colour = CATEGORY_COLOURS[index % len(CATEGORY_COLOURS)]
+        axes.fill_between(
+            edges, np.repeat(bottom, 2), np.repeat(top, 2), linewidth=0, color=colour,
+            label=category,
+        )  # fmt: skip
+        bottom = top
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("Share of deaths (%)")
+    date_axis(axes, periods[0][0], periods[-1][1])
+    heading(axes, title)
+    mean = np.nanmean(shares, axis=0)
+    described = ", ".join(
+        f"{c} {m:.0f}%" for c, m in zip(categories, mean, strict=True) if not np.isnan(m)
+    )
+    gaps = int(np.isnan(shares).any(axis=1).sum())
+    alt = f"Stacked chart of {title}: the share of deaths in each place per period. " + (
+        f"On average over the periods shown: {described}."
+        if described
+        else "Every period is withheld."
+    )
+    caption = f"{title}: the share of each period's deaths registered that happened in each place."
+    if gaps:
+        caption += f" {gaps} of {len(periods)} periods not shown (a count withheld, [c])."
+    return finish(figure, alt, caption)

@@ -74,7 +74,7 @@ PLACES = (
         },
     ),
     Grouping(
-        "in hospital or elsewhere",
+        "hospital or elsewhere",
         {p: "Hospital" if p == "hospital" else "Elsewhere" for p in _PLACES},
     ),
 )

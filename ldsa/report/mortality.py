@@ -9,6 +9,7 @@ released against the released counts they derive from, and withheld with them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -19,6 +20,7 @@ from ldsa.ageband import AGE_BANDS
 from ldsa.report import charts, text
 from ldsa.report.base import LEVELS, Report, filled
 from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.groupings import PLACES
 from ldsa.report.measures import COVID_DEATHS, DEATHS, Measure
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.tables import ReleasedTable
@@ -40,9 +42,13 @@ COVID_MENTIONED = Measure(
     True,
 )
 DEATHS_OCCURRED = Measure(
-    "deaths_occurred", "deaths", "week_of_death", None, "Deaths from all causes (by week of death)",
+    "deaths_occurred",
+    "deaths",
+    "week_of_death",
+    None,
+    "Deaths from all causes (by week of death)",
     False,
-)  # fmt: skip
+)
 #: Measures standardised against England: all causes, and Covid-19 as underlying cause.
 STANDARDISED = (DEATHS, COVID_DEATHS)
 UNRELIABLE_BELOW = 10
@@ -145,11 +151,16 @@ class Mortality(Report):
         rates = pd.DataFrame(rows)
         sources = {c: f"{c.split('_')[0]}_count" for c in rates.columns}
         return sdc.release_rates(
-            counts, rates, sources, policy=self.policy, output_id=self.uid("standardised"),
-            decimals=1, unreliable_below=UNRELIABLE_BELOW,
+            counts,
+            rates,
+            sources,
+            policy=self.policy,
+            output_id=self.uid("standardised"),
+            decimals=1,
+            unreliable_below=UNRELIABLE_BELOW,
             description="Deaths over the period, age-standardised rates per 100,000 a year "
             "and standardised mortality ratios (England = 100)",
-        )  # fmt: skip
+        )
 
     def _period_counts(self, name: str, measures: tuple[Measure, ...]) -> sdc.SafeTable:
         """The period totals of several measures (authority, region, England), stacked."""
@@ -166,11 +177,14 @@ class Mortality(Report):
             for part, m in zip(parts, measures, strict=True)
         ]
         return sdc.stack(
-            views, policy=self.policy, output_id=self.uid(f"{name}_counts"),
+            views,
+            policy=self.policy,
+            output_id=self.uid(f"{name}_counts"),
             columns=[*columns, *(f"{level}_count" for level in LEVELS)],
-            label_column="measure_id", labels=[m.name for m in measures],
+            label_column="measure_id",
+            labels=[m.name for m in measures],
             extra_labels={"measure": [m.label for m in measures]},
-        )  # fmt: skip
+        )
 
     def reference_bands(self, measure: Measure) -> dict[str, str]:
         """England's age bands for an SMR: adjacent five-year bands merged, youngest first,
@@ -262,11 +276,15 @@ class Mortality(Report):
         frame = pd.DataFrame({"expected": expected_values,
                               "smr": observed / expected_values * 100})  # fmt: skip
         return sdc.release_rates(
-            counts, frame, dict.fromkeys(frame.columns, measure.count_column),
-            policy=self.policy, output_id=self.uid(f"{measure.name}_funnel"), decimals=1,
+            counts,
+            frame,
+            dict.fromkeys(frame.columns, measure.count_column),
+            policy=self.policy,
+            output_id=self.uid(f"{measure.name}_funnel"),
+            decimals=1,
             description=f"{measure.label}: every authority's deaths, expected deaths at "
             "England's age-specific rates and standardised ratio",
-        )  # fmt: skip
+        )
 
     def funnel_figure(self, which: Measure | str) -> FigureOutput:
         """Every authority's standardised mortality ratio on a funnel plot, this one
@@ -275,10 +293,14 @@ class Mortality(Report):
         points = self.funnel_points(measure)
         self.release.csv(f"{measure.name}_funnel", points)
         return charts.funnel_plot(
-            points, observed_column=measure.count_column, expected_column="expected",
-            name_column="la_code", highlight=self.la_code, label=self.names()["la"],
+            points,
+            observed_column=measure.count_column,
+            expected_column="expected",
+            name_column="la_code",
+            highlight=self.la_code,
+            label=self.names()["la"],
             title=f"{measure.label}: standardised ratio, every authority",
-        )  # fmt: skip
+        )
 
     # ---- excess deaths -----------------------------------------------------------------
 
@@ -321,10 +343,14 @@ class Mortality(Report):
     def _excess_model(self) -> ExcessDeaths:
         """One model fitted to the authority's 2015-2019 registrations (OHID's method)."""
         return excess_deaths(
-            self._excess_frame, week="week_registered", deaths="deaths",
-            population="population", strata=["sex", "age_group"], age="age_group",
+            self._excess_frame,
+            week="week_registered",
+            deaths="deaths",
+            population="population",
+            strata=["sex", "age_group"],
+            age="age_group",
             analysis_start=self.weeks[0],
-        )  # fmt: skip
+        )
 
     @functools.cached_property
     def _expected(self) -> pd.DataFrame:
@@ -336,9 +362,10 @@ class Mortality(Report):
         """Deaths registered per period against the deaths expected, with 95% prediction
         intervals, and excess deaths, withheld wherever the count of deaths is."""
         counts = self.plan(DEATHS).table(
-            self.la_code, output_id=self.uid("excess_counts"),
+            self.la_code,
+            output_id=self.uid("excess_counts"),
             description="Deaths from all causes by week registered: counts per period",
-        )  # fmt: skip
+        )
         starts = counts.released_frame()["period_start"]
         model = self._expected.reindex(starts.to_numpy())
         observed = filled(counts.released_frame()[f"la_{DEATHS.count_column}"])
@@ -354,11 +381,15 @@ class Mortality(Report):
         )
         column = f"la_{DEATHS.count_column}"
         return sdc.release_rates(
-            counts, rates, dict.fromkeys(rates.columns, column), policy=self.policy,
-            output_id=self.uid("excess"), decimals=1,
+            counts,
+            rates,
+            dict.fromkeys(rates.columns, column),
+            policy=self.policy,
+            output_id=self.uid("excess"),
+            decimals=1,
             description="Deaths registered per period, deaths expected from 2015-2019 with "
             "95% prediction intervals, and excess deaths",
-        )  # fmt: skip
+        )
 
     def excess_figure(self) -> FigureOutput | Notice:
         """Deaths registered against the deaths expected, per period of the step."""
@@ -401,11 +432,14 @@ class Mortality(Report):
             }
         )
         return sdc.release_rates(
-            counts, frame, dict.fromkeys(frame.columns, f"la_{DEATHS.count_column}"),
-            policy=self.policy, output_id=self.uid("excess_total"),
+            counts,
+            frame,
+            dict.fromkeys(frame.columns, f"la_{DEATHS.count_column}"),
+            policy=self.policy,
+            output_id=self.uid("excess_total"),
             decimals={**dict.fromkeys(frame.columns, 1), "ratio": 2},
             description="Deaths registered over the period, deaths expected and excess deaths",
-        )  # fmt: skip
+        )
 
     def excess_table(self) -> ReleasedTable:
         """Excess deaths over the whole period as an accessible table."""
@@ -417,11 +451,14 @@ class Mortality(Report):
             "expected_lower": "Expected: 95% lower",
             "expected_upper": "Expected: 95% upper",
             "excess": "Excess deaths",
+            "excess_lower": "Excess: 95% lower",
+            "excess_upper": "Excess: 95% upper",
             "ratio": "Registered / expected",
         }
         self.release.csv("excess_total", self.excess_total)
         caption = f"Excess deaths over the period, {self.names()['la']}, all causes"
-        return ReleasedTable(self.excess_total, caption, headers)
+        shown = self.excess_total.select(output_id=self.uid("excess_shown"), columns=list(headers))
+        return ReleasedTable(shown, caption, headers)
 
     @functools.cached_property
     def cumulative_excess(self) -> sdc.SafeTable:
@@ -429,10 +466,14 @@ class Mortality(Report):
         95% prediction intervals; from the first withheld period on, withheld."""
         column = f"la_{DEATHS.count_column}"
         counts = sdc.release_sums(
-            self.excess, column, window=None, name=f"cumulative_{DEATHS.count_column}",
-            policy=self.policy, output_id=self.uid("cumulative_excess_counts"),
+            self.excess,
+            column,
+            window=None,
+            name=f"cumulative_{DEATHS.count_column}",
+            policy=self.policy,
+            output_id=self.uid("cumulative_excess_counts"),
             description="Deaths registered since the period began",
-        )  # fmt: skip
+        )
         released = counts.released_frame()
         running = self._excess_model.totals_by("period", running=True).set_index("period")
         model = running.reindex(released["period_start"].to_numpy())
@@ -446,11 +487,15 @@ class Mortality(Report):
             }
         )
         return sdc.release_rates(
-            counts, frame, dict.fromkeys(frame.columns, f"cumulative_{DEATHS.count_column}"),
-            policy=self.policy, output_id=self.uid("cumulative_excess"), decimals=1,
+            counts,
+            frame,
+            dict.fromkeys(frame.columns, f"cumulative_{DEATHS.count_column}"),
+            policy=self.policy,
+            output_id=self.uid("cumulative_excess"),
+            decimals=1,
             description="Deaths registered since the period began, deaths expected and "
             "excess deaths with 95% prediction intervals",
-        )  # fmt: skip
+        )
 
     def cumulative_excess_figure(self) -> FigureOutput | Notice:
         """Excess deaths since the period began, with the 95% prediction interval."""
@@ -461,17 +506,195 @@ class Mortality(Report):
                 "Cumulative excess deaths: the whole period is one total (the table above)."
             )
         return charts.rate_with_interval(
-            table, x_column="period_end", value_column="cumulative_excess",
-            lower_column="cumulative_excess_lower", upper_column="cumulative_excess_upper",
+            table,
+            x_column="period_end",
+            value_column="cumulative_excess",
+            lower_column="cumulative_excess_lower",
+            upper_column="cumulative_excess_upper",
             title=f"Excess deaths since {self.weeks[0].day} {self.weeks[0]:%B %Y}",
-            ylabel="Excess deaths (cumulative)", label=self.names()["la"], floor=None,
+            ylabel="Excess deaths (cumulative)",
+            label=self.names()["la"],
+            floor=None,
             note="Registered deaths less those expected, added up from the start of the "
             "period; where a period's count is withheld, the line stops.",
-        )  # fmt: skip
+        )
 
     def excess_note(self) -> text.Messages:
         """How the expected deaths were estimated, in plain words."""
         return text.Messages([self._excess_model.method_note])
+
+    # ---- place of death --------------------------------------------------------------
+
+    @functools.cached_property
+    def _place_choice(self) -> sdc.BreakdownChoice:
+        rows = self._period_rows("la", DEATHS)
+        options = []
+        for step in (
+            sdc.TimeStep.WEEK,
+            sdc.TimeStep.MONTH,
+            sdc.TimeStep.QUARTER,
+            sdc.TimeStep.PERIOD,
+        ):
+            for grouping in PLACES:
+                parts = pd.DataFrame(
+                    {
+                        "week_registered": rows["week_registered"],
+                        "place": grouping.apply(rows["place_of_death"]),
+                        "deaths_count": rows["deaths"],
+                    }
+                )
+                options.append(sdc.BreakdownOption(grouping.name, parts, step, grouping.order))
+        return sdc.choose_breakdown(
+            self.plan(DEATHS),
+            self.la_code,
+            options,
+            date_column="week_registered",
+            category_column="place",
+            count_column="deaths_count",
+            policy=self.policy,
+        )
+
+    @functools.cached_property
+    def places(self) -> sdc.SafeTable:
+        """Deaths (all causes, by week registered) per period and place of death, at the
+        finest grouping of places and step that can be released."""
+        choice = self._place_choice
+        return sdc.release_breakdown(
+            self.plan(DEATHS),
+            self.la_code,
+            choice.option.parts,
+            step=choice.option.step,
+            date_column="week_registered",
+            category_column="place",
+            count_column="deaths_count",
+            policy=self.policy,
+            output_id=self.uid("place_of_death"),
+            categories=choice.option.categories,
+            description=f"Deaths by {choice.option.name}, per {choice.option.step.value}",
+        )
+
+    def place_figure(self) -> FigureOutput | ReleasedTable:
+        """The share of deaths in each place over time (a table for a single period)."""
+        self.release.csv("place_of_death", self.places)
+        choice = self._place_choice
+        if choice.option.step is sdc.TimeStep.PERIOD:
+            caption = f"Deaths by place over the whole period, {self.names()['la']}."
+            if choice.note:
+                caption += f" {choice.note}"
+            headers = {"place": "Place of death", "deaths_count": "Deaths"}
+            shown = self.places.select(output_id=self.uid("places_shown"), columns=list(headers))
+            return ReleasedTable(shown, caption, headers)
+        figure = charts.shares_over_time(
+            self.places,
+            category_column="place",
+            count_column="deaths_count",
+            title=f"Where people died, {self.names()['la']}",
+        )
+        if not choice.note:
+            return figure
+        return dataclasses.replace(figure, caption=f"{figure.caption} {choice.note}")
+
+    # ---- excess deaths by age and sex -------------------------------------------------
+
+    @functools.cached_property
+    def _group_choice(self) -> sdc.BreakdownChoice:
+        rows = self._period_rows("la", DEATHS)
+        age = rows["age_band"].map(excess_age_group)
+        sex = rows["sex"].map(SEXES)
+        labels = {
+            "sex and age group": sex + ", " + age,
+            "age group": age,
+            "sex": sex,
+        }
+        options = [
+            sdc.BreakdownOption(
+                name,
+                pd.DataFrame(
+                    {
+                        "week_registered": rows["week_registered"],
+                        "group": groups,
+                        "deaths_count": rows["deaths"],
+                    }
+                ),
+                sdc.TimeStep.PERIOD,
+                _group_order(name),
+            )
+            for name, groups in labels.items()
+        ]
+        return sdc.choose_breakdown(
+            self.plan(DEATHS),
+            self.la_code,
+            options,
+            date_column="week_registered",
+            category_column="group",
+            count_column="deaths_count",
+            policy=self.policy,
+        )
+
+    @functools.cached_property
+    def excess_by_group(self) -> sdc.SafeTable:
+        """Deaths over the period by sex and age group (or as finely as can be released),
+        the deaths expected and excess deaths with 95% prediction intervals."""
+        choice = self._group_choice
+        counts = sdc.release_breakdown(
+            self.plan(DEATHS),
+            self.la_code,
+            choice.option.parts,
+            step=sdc.TimeStep.PERIOD,
+            date_column="week_registered",
+            category_column="group",
+            count_column="deaths_count",
+            policy=self.policy,
+            output_id=self.uid("deaths_by_group"),
+            categories=choice.option.categories,
+            description=f"Deaths over the period by {choice.option.name}",
+        )
+        columns = {"sex and age group": ["sex", "age_group"], "age group": ["age_group"],
+                   "sex": ["sex"]}[choice.option.name]  # fmt: skip
+        model = self._excess_model.totals_by(columns)
+        label = model["age_group"] if columns == ["age_group"] else model["sex"].map(SEXES)
+        if columns == ["sex", "age_group"]:
+            label = label + ", " + model["age_group"]
+        expected = model.assign(group=label).set_index("group")
+        released = counts.released_frame()
+        found = expected.reindex(released["group"])
+        observed = filled(released["deaths_count"])
+        frame = pd.DataFrame(
+            {
+                "expected": found["expected"].to_numpy(),
+                "excess": observed - found["expected"].to_numpy(),
+                "excess_lower": observed - found["expected_upper"].to_numpy(),
+                "excess_upper": observed - found["expected_lower"].to_numpy(),
+            }
+        )
+        return sdc.release_rates(
+            counts,
+            frame,
+            dict.fromkeys(frame.columns, "deaths_count"),
+            policy=self.policy,
+            output_id=self.uid("excess_by_group"),
+            decimals=1,
+            description=f"Excess deaths over the period by {choice.option.name}",
+        )
+
+    def excess_by_group_table(self) -> ReleasedTable:
+        """Excess deaths by sex and age group as an accessible table."""
+        self.release.csv("excess_by_group", self.excess_by_group)
+        headers = {
+            "group": "Group",
+            "deaths_count": "Deaths registered",
+            "expected": "Expected",
+            "excess": "Excess deaths",
+            "excess_lower": "95% lower limit",
+            "excess_upper": "95% upper limit",
+        }
+        caption = f"Excess deaths over the period by {self._group_choice.option.name}"
+        if self._group_choice.note:
+            caption += f". {self._group_choice.note}"
+        shown = self.excess_by_group.select(
+            output_id=self.uid("excess_by_group_shown"), columns=list(headers)
+        )
+        return ReleasedTable(shown, caption, headers)
 
     # ---- life expectancy ---------------------------------------------------------------
 
@@ -511,9 +734,11 @@ class Mortality(Report):
                     "deaths_count": frame.groupby("group", sort=False)["deaths"].sum().to_numpy(),
                 }
             ),
-            ["deaths_count"], policy=self.policy, output_id=self.uid("life_table_deaths"),
+            ["deaths_count"],
+            policy=self.policy,
+            output_id=self.uid("life_table_deaths"),
             description="Deaths registered in the years of each life table, by sex",
-        )  # fmt: skip
+        )
         order = [f"{label}|{sex}" for label in LIFE_TABLE_YEARS for sex in SEXES]
         values = at_birth.reindex(order)
         expectancy = pd.DataFrame(
@@ -524,10 +749,14 @@ class Mortality(Report):
             }
         )
         return sdc.release_rates(
-            counts, expectancy, dict.fromkeys(expectancy.columns, "deaths_count"),
-            policy=self.policy, output_id=self.uid("life_expectancy"), decimals=1,
+            counts,
+            expectancy,
+            dict.fromkeys(expectancy.columns, "deaths_count"),
+            policy=self.policy,
+            output_id=self.uid("life_expectancy"),
+            decimals=1,
             description="Life expectancy at birth in years, with 95% confidence limits",
-        )  # fmt: skip
+        )
 
     def life_expectancy_table(self) -> ReleasedTable:
         """Life expectancy at birth as an accessible table."""
@@ -568,6 +797,16 @@ class Mortality(Report):
                 f"{text.COMPARISON[str(versus)]} England ({safe.text(row, 'england_asmr')})."
             )
         return text.Messages(lines)
+
+
+def _group_order(name: str) -> tuple[str, ...]:
+    """The groups of a breakdown by sex and age, in order."""
+    ages = tuple(EXCESS_AGE_GROUPS)
+    if name == "age group":
+        return ages
+    if name == "sex":
+        return tuple(SEXES.values())
+    return tuple(f"{sex}, {age}" for sex in SEXES.values() for age in ages)
 
 
 def _merged_label(first: str, last: str) -> str:
