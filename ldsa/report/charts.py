@@ -20,7 +20,6 @@ from matplotlib.dates import date2num
 from ldsa import sdc
 from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
 from ldsa.report.groupings import WEEKDAYS
-from ldsa.stats import FunnelResult, funnel, funnel_limits
 
 #: Sequential, perceptually uniform and readable with colour-blindness.
 HEATMAP_COLOURS = "viridis"
@@ -40,7 +39,8 @@ def _days(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:
     return mondays + pd.to_timedelta(offsets, unit="D")
 
 
-def _values(table: sdc.SafeTable, column: str) -> np.ndarray:
+def values_of(table: sdc.SafeTable, column: str) -> np.ndarray:
+    """A released column's values as floats, withheld ones as NaN."""
     return np.asarray(sdc.figure_series(table, column).y, dtype=float)
 
 
@@ -61,7 +61,7 @@ def heatmap(
     starts, ends = _days(table, "period_start"), _days(table, "period_end")
     bands = list(dict.fromkeys(table.text(r, band_column) for r in range(table.n_rows)))
     periods = list(dict.fromkeys(zip(starts, ends, strict=True)))
-    values = _values(table, value_column)
+    values = values_of(table, value_column)
     grid = np.full((len(bands), len(periods)), np.nan)
     for row in range(table.n_rows):
         column = periods.index((starts[row], ends[row]))
@@ -106,7 +106,7 @@ def daily_counts(
     still rise)."""
     table = sdc.require_safe(table, "daily_counts")
     days = _days(table, "day")
-    counts, average = _values(table, count_column), _values(table, average_column)
+    counts, average = values_of(table, count_column), values_of(table, average_column)
     figure, axes = new_figure()
     late = np.asarray(days >= pd.Timestamp(incomplete))
     for chosen, colour, label in (
@@ -179,7 +179,7 @@ def rate_with_interval(
     lowest value; None for series that go below zero, with a line at zero)."""
     table = sdc.require_safe(table, "rate_with_interval")
     x = _days(table, x_column)
-    value, lower, upper = (_values(table, c) for c in (value_column, lower_column, upper_column))
+    value, lower, upper = (values_of(table, c) for c in (value_column, lower_column, upper_column))
     figure, axes = new_figure()
     axes.fill_between(
         x, lower, upper, color=COLOURS["la"], alpha=0.2, linewidth=0, label="95% interval"
@@ -209,119 +209,6 @@ def rate_with_interval(
     return finish(figure, alt, caption)
 
 
-def funnel_plot(
-    points: sdc.SafeTable,
-    *,
-    observed_column: str,
-    expected_column: str,
-    name_column: str,
-    highlight: str,
-    label: str,
-    title: str,
-) -> FigureOutput:
-    """Draw every authority's standardised ratio (observed / expected, England = 100)
-    against its expected count, with PHE's 95% and 99.8% limits, this authority highlighted.
-
-    The limits are PHE's exact Poisson limits for ratios, computed from the released points
-    only (authorities whose count is withheld are left out and counted in the caption).
-    Spiegelhalter's test for over-dispersion is run on the same points; where it finds
-    over-dispersion, the additively adjusted 99.8% limits are drawn as well and the caption
-    says so.
-    """
-    points = sdc.require_safe(points, "funnel_plot")
-    observed, expected = _values(points, observed_column), _values(points, expected_column)
-    names = [points.text(r, name_column) for r in range(points.n_rows)]
-    shown = ~np.isnan(observed) & ~np.isnan(expected) & (expected > 0)
-    ratio = np.full(len(names), np.nan)
-    ratio[shown] = observed[shown] / expected[shown] * 100
-    phe = funnel(observed[shown], expected[shown], "ratio", multiplier=100, method="phe")
-    grid = np.geomspace(max(float(expected[shown].min()), 0.5), float(expected[shown].max()) * 1.1)
-    figure, axes = new_figure(8.0, 5.0)
-    figure.subplots_adjust(top=1 - 1.0 / 5.0)  # two rows of legend
-    limits = funnel_limits(grid, 100.0, "ratio", multiplier=100, method="phe")
-    _limit_lines(axes, grid, limits, ("95", "--"), ("99_8", ":"))
-    adjusted = phe.overdispersion.overdispersed
-    if adjusted:
-        wide = funnel_limits(grid, 100.0, "ratio", multiplier=100, adjustment="additive",
-                             phi=phe.overdispersion.phi, tau2=phe.overdispersion.tau2)  # fmt: skip
-        _limit_lines(axes, grid, wide, ("99_8", "-."), note=", allowing for over-dispersion")
-    axes.axhline(100.0, color=COLOURS["england"], linewidth=0.8)
-    mine = np.array([n == highlight for n in names])
-    axes.scatter(expected[shown & ~mine], ratio[shown & ~mine], s=9, color="#8c8c8c",
-                 label="Other authorities")  # fmt: skip
-    axes.scatter(expected[shown & mine], ratio[shown & mine], s=44, color=COLOURS["la"],
-                 zorder=3, label=label)  # fmt: skip
-    index = names.index(highlight)
-    if shown[index]:
-        right = expected[index] > np.sqrt(grid[0] * grid[-1])  # in the right half: label left
-        axes.annotate(
-            label, (expected[index], ratio[index]), xytext=(-6 if right else 6, 6),
-            textcoords="offset points", ha="right" if right else "left", color=COLOURS["la"],
-            fontweight="bold",
-        )  # fmt: skip
-    axes.set_xscale("log")
-    ticks = _round_numbers(float(grid[0]), float(grid[-1]))
-    axes.set_xticks(ticks, [f"{t:,.0f}" for t in ticks])
-    axes.xaxis.set_minor_formatter("")
-    axes.set_xlabel("Expected deaths (log scale)")
-    axes.set_ylabel("Standardised ratio (England = 100)")
-    heading(axes, title, rows=2)
-    where = _funnel_position(index, shown, ratio, expected, phe, label)
-    alt = (
-        f"Funnel plot of {title} for {int(shown.sum())} authorities: the standardised "
-        f"ratio against expected deaths, with limits around England's 100. {where}"
-    )
-    caption = (
-        f"{title}. Each dot is an authority. Dots outside the dashed (95%) or dotted (99.8%) "
-        "lines are further from England than chance alone would usually make them (PHE's "
-        "method)."
-    )
-    if adjusted:
-        caption += (
-            " The ratios vary between authorities more than chance explains (over-dispersion, "
-            f"phi {phe.overdispersion.phi:.1f}); the dash-dot line is the 99.8% limit "
-            "allowing for it."
-        )
-    hidden = int((~shown).sum())
-    if hidden:
-        caption += f" {hidden} authorities with withheld counts are not drawn"
-        caption += f", {label} among them." if not shown[index] else "."
-    return finish(figure, alt, caption)
-
-
-def _round_numbers(low: float, high: float) -> list[float]:
-    """1, 2 and 5 times the powers of ten between ``low`` and ``high`` (log-axis ticks)."""
-    powers = 10.0 ** np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
-    return [float(v) for v in np.outer(powers, [1, 2, 5]).ravel() if low <= v <= high]
-
-
-def _limit_lines(axes: Axes, grid: np.ndarray, limits: pd.DataFrame, *styles: tuple[str, str],
-                 note: str = "") -> None:  # fmt: skip
-    """Draw the lower and upper limit of each (level, line style) as one line each."""
-    for level, style in styles:
-        for side in ("lower", "upper"):
-            axes.plot(
-                grid, limits[f"{side}_{level}"].to_numpy(), color=COLOURS["england"],
-                linestyle=style, linewidth=1.0,
-                label=f"{level.replace('_', '.')}% limits{note}" if side == "lower" else None,
-            )  # fmt: skip
-
-
-def _funnel_position(
-    index: int, shown: np.ndarray, ratio: np.ndarray, expected: np.ndarray,
-    result: FunnelResult, name: str,
-) -> str:  # fmt: skip
-    """Where the highlighted authority sits, in one sentence."""
-    if not shown[index]:
-        return f"{name}'s count is withheld, so it is not drawn."
-    position = int(np.flatnonzero(shown).tolist().index(index))
-    significance = str(result.points["significance"].iloc[position])
-    return (
-        f"{name} is at {ratio[index]:.0f} with {expected[index]:,.0f} expected deaths: "
-        f"{significance.lower()} against England."
-    )
-
-
 def observed_expected(
     table: sdc.SafeTable, *, observed_column: str, title: str, note: str = ""
 ) -> FigureOutput:
@@ -332,22 +219,22 @@ def observed_expected(
     weeks = np.asarray([float(table.text(r, "weeks")) for r in range(table.n_rows)])
     edges = np.column_stack([starts, ends + pd.Timedelta(days=1)]).ravel()
     figure, axes = new_figure()
-    lower = np.repeat(_values(table, "expected_lower") / weeks, 2)
-    upper = np.repeat(_values(table, "expected_upper") / weeks, 2)
+    lower = np.repeat(values_of(table, "expected_lower") / weeks, 2)
+    upper = np.repeat(values_of(table, "expected_upper") / weeks, 2)
     axes.fill_between(edges, lower, upper, color=COLOURS["england"], alpha=0.2, linewidth=0,
                       label="Expected, 95% interval")  # fmt: skip
-    expected = _values(table, "expected") / weeks
+    expected = values_of(table, "expected") / weeks
     axes.plot(edges, np.repeat(expected, 2), color=COLOURS["england"], linestyle="--",
               linewidth=1.3, label="Expected")  # fmt: skip
-    observed = _values(table, observed_column) / weeks
+    observed = values_of(table, observed_column) / weeks
     axes.plot(edges, np.repeat(observed, 2), color=COLOURS["la"], linewidth=2.2,
               label="Registered")  # fmt: skip
     axes.set_ylabel("Deaths per week")
     axes.set_ylim(bottom=0)
     date_axis(axes, starts[0], ends[-1])
     heading(axes, title)
-    excess = _values(table, "excess")
-    above = int(np.nansum(_values(table, "excess_lower") > 0))
+    excess = values_of(table, "excess")
+    above = int(np.nansum(values_of(table, "excess_lower") > 0))
     alt = (
         f"Step chart of {title}, average deaths per week in each period. Deaths were "
         f"above the expected range in {above} of {table.n_rows} periods; over the periods "
@@ -381,18 +268,18 @@ def levels_with_interval(
     starts, ends = _days(table, "period_start"), _days(table, "period_end")
     edges = np.column_stack([starts, ends + pd.Timedelta(days=1)]).ravel()
     figure, axes = new_figure()
-    lower = np.repeat(_values(table, f"la_{value}_lower"), 2)
-    upper = np.repeat(_values(table, f"la_{value}_upper"), 2)
+    lower = np.repeat(values_of(table, f"la_{value}_lower"), 2)
+    upper = np.repeat(values_of(table, f"la_{value}_upper"), 2)
     axes.fill_between(edges, lower, upper, color=COLOURS["la"], alpha=0.2, linewidth=0,
                       label=f"{names['la']}: 95% interval")  # fmt: skip
     for level in ("england", "region", "la"):
-        axes.plot(edges, np.repeat(_values(table, f"{level}_{value}"), 2), color=COLOURS[level],
+        axes.plot(edges, np.repeat(values_of(table, f"{level}_{value}"), 2), color=COLOURS[level],
                   linewidth=2.2 if level == "la" else 1.3, label=names[level])  # fmt: skip
     axes.set_ylabel(unit)
     axes.set_ylim(bottom=0)
     date_axis(axes, starts[0], ends[-1])
     heading(axes, title)
-    mine = _values(table, f"la_{value}")
+    mine = values_of(table, f"la_{value}")
     shown = np.flatnonzero(~np.isnan(mine))
     if shown.size:
         peak = int(np.nanargmax(mine))
@@ -421,7 +308,7 @@ def shares_over_time(
     starts, ends = _days(table, "period_start"), _days(table, "period_end")
     categories = list(dict.fromkeys(table.text(r, category_column) for r in range(table.n_rows)))
     periods = list(dict.fromkeys(zip(starts, ends, strict=True)))
-    counts = _values(table, count_column).reshape(len(periods), len(categories))
+    counts = values_of(table, count_column).reshape(len(periods), len(categories))
     totals = counts.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(totals > 0, counts / totals * 100, np.nan)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
-from ldsa.report import charts
+from ldsa.report import funnel_plot
 from ldsa.report.base import LEVELS, filled
 from ldsa.report.figures import FigureOutput
 from ldsa.report.measures import Measure
@@ -188,7 +188,7 @@ class StandardisedSections(MortalityBase):
         measure = self.measure(which)
         points = self.funnel_points(measure)
         self.release.csv(f"{measure.name}_funnel", points)
-        return charts.funnel_plot(
+        return funnel_plot.funnel_plot(
             points,
             observed_column=measure.count_column,
             expected_column="expected",

@@ -11,7 +11,7 @@ import pytest
 from ldsa.ageband import AGE_BANDS
 from ldsa.data.store import Store
 from ldsa.errors import DisclosureError
-from ldsa.report import charts
+from ldsa.report import charts, funnel_plot
 from ldsa.report.measures import COVID_DEATHS, DEATHS
 from ldsa.report.mortality import Mortality, excess_age_group
 from ldsa.stats import esp2013
@@ -154,7 +154,7 @@ def test_charts_refuse_raw_frames(largest: Mortality) -> None:
     with pytest.raises(DisclosureError):
         charts.observed_expected(raw, observed_column="x", title="t")  # type: ignore[arg-type]
     with pytest.raises(DisclosureError):
-        charts.funnel_plot(raw, observed_column="x", expected_column="e", name_column="n",  # type: ignore[arg-type]
+        funnel_plot.funnel_plot(raw, observed_column="x", expected_column="e", name_column="n",  # type: ignore[arg-type]
                            highlight="h", label="l", title="t")  # fmt: skip
     with pytest.raises(DisclosureError):
         largest.release.csv("raw", raw)  # type: ignore[arg-type]
