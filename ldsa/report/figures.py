@@ -189,10 +189,10 @@ def date_axis(axes: Axes, first: pd.Timestamp, last: pd.Timestamp) -> None:
     """Label the x axis at the starts of months from ``first`` to ``last``.
 
     Every 1, 2, 3, 6 or 12 months (whole years beyond), so that there are at most nine
-    labels, which then fit unrotated; over less than three months, at Mondays instead.
+    labels, which then fit unrotated; over less than ten weeks, at Mondays instead.
     Fixed ticks: matplotlib's date locator would recompute a recurrence rule on every draw.
     """
-    if last - first < pd.Timedelta(days=92):  # a few weeks: label Mondays
+    if last - first < pd.Timedelta(days=70):  # a few weeks: label Mondays
         mondays = pd.date_range(first - pd.Timedelta(days=first.day_of_week), last, freq="7D")
         mondays = mondays[mondays >= first][:: -(-len(mondays) // 9) or 1]
         axes.set_xticks(mondays, [f"{day.day} {day:%b}" for day in mondays])

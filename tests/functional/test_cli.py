@@ -108,7 +108,8 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     broken.unlink()  # break one authority's own slice on purpose
     reports = tmp_path / "reports"
     args = ["run", "--store", str(store), "--out", str(reports), "--work", str(tmp_path / "work"),
-            "--workers", "2", "--no-progress", "--authorities", *codes]  # fmt: skip
+            "--workers", "2", "--no-progress", "--templates", "overview",
+            "--authorities", *codes]  # fmt: skip
     result = ldsa(*args, cwd=tmp_path)
     assert result.returncode == ExitCode.PARTIAL_FAILURE, result.stderr
     jobs = {
