@@ -242,13 +242,16 @@ def _templates(args: argparse.Namespace) -> ExitCode:
 
 
 def _run(args: argparse.Namespace) -> ExitCode:
-    from ldsa.data.store import Store
-    from ldsa.run.executors import Executor
-    from ldsa.run.pipeline import RunRequest, run_pipeline
+    from ldsa.run.executors import Executor, prestart
     from ldsa.run.templates import discover, select
 
     templates = select(discover(args.notebooks), args.templates)
     executor = Executor(args.executor, workers=args.workers, scheduler=args.scheduler)
+    prestart(executor, [template.path for template in templates])  # imports beside ours
+
+    from ldsa.data.store import Store
+    from ldsa.run.pipeline import RunRequest, run_pipeline
+
     if args.store is None:
         print("using the dummy store (built on first use, then reused)...", file=sys.stderr)
     store = Store(_store(args.store, args.seed, args.scale))

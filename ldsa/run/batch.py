@@ -137,7 +137,8 @@ def run_batch(
     )
     failed = 0
     try:
-        with running(executor, sorted({spec.template_path for spec in pending})) as submit:
+        templates = sorted({spec.template_path for spec in pending})
+        with running(executor, templates, jobs=len(pending)) as submit:
             for result in submit(job, pending):
                 results[(result.la_code, result.template)] = result
                 failed += result.status is JobStatus.FAILED

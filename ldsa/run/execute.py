@@ -51,14 +51,33 @@ class ExecutionError(Exception):
         return f"{where}: {self.ename}: {self.evalue}"
 
 
+#: What every job imports besides its template's own modules: the cell runner, papermill's
+#: parameter injection, the notebook writer and the HTML export (done in the worker).
+JOB_MODULES = (
+    "IPython.core.interactiveshell",
+    "IPython.utils.capture",
+    "nbconvert",
+    "nbformat",
+    "papermill.iorw",
+    "papermill.parameterize",
+    "ldsa.run.job",
+)
+
+
+def preload_modules(templates: Sequence[Path]) -> list[str]:
+    """The modules a batch worker imports before its first job: every module the
+    templates' code cells import, and what every job needs (:data:`JOB_MODULES`)."""
+    return sorted({m for path in templates for m in _imported_modules(path)} | set(JOB_MODULES))
+
+
 def preload(templates: Sequence[Path]) -> None:
-    """Import every module the templates' code cells import, and IPython, in this process.
+    """Import :func:`preload_modules` and start IPython in this process.
 
     Called once per batch worker, before its first job: forked jobs then find them loaded.
     A module that fails to import is left for the job to report, with its cell.
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
-    for name in sorted({m for path in templates for m in _imported_modules(path)}):
+    for name in preload_modules(templates):
         try:
             importlib.import_module(name)
         except Exception:  # the job that needs it reports the failure

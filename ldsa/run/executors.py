@@ -12,19 +12,22 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
+import multiprocessing.forkserver
 import multiprocessing.pool
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ldsa.errors import InvalidParameterError
-from ldsa.run.execute import preload
-from ldsa.run.job import JobResult, JobSpec
+from ldsa.run.execute import JOB_MODULES, preload, preload_modules
 
-JobFunction = Callable[[JobSpec], JobResult]
+if TYPE_CHECKING:  # ldsa.run.job imports the statistics: seconds the CLI spends elsewhere
+    from ldsa.run.job import JobResult, JobSpec
+
+JobFunction: TypeAlias = "Callable[[JobSpec], JobResult]"
 #: Runs a job function on every spec and yields results as they finish.
-Submit = Callable[[JobFunction, Sequence[JobSpec]], Iterator[JobResult]]
+Submit: TypeAlias = "Callable[[JobFunction, Sequence[JobSpec]], Iterator[JobResult]]"
 KINDS = ("local", "dask")
 
 
@@ -54,15 +57,47 @@ class Executor:
             )
 
 
+def prestart(executor: Executor, templates: Sequence[Path]) -> None:
+    """Start the process local workers are forked from, importing what ``templates`` and
+    every job import, so that these imports overlap the run's own start-up and planning.
+
+    Call it as early as the templates are known; no job runs until :func:`running`. Once
+    started, the process serves every later batch of this process (their workers import
+    what it lacks). Nothing is started for a Dask executor.
+    """
+    if executor.kind != "local":
+        return
+    # Only ldsa's modules and the job machinery: another module failing to import with an
+    # error other than ImportError would kill the fork server, and with it the batch,
+    # instead of failing the jobs that import it.
+    modules = [m for m in preload_modules(templates) if m in JOB_MODULES or _is_ldsa(m)]
+    multiprocessing.get_context("forkserver").set_forkserver_preload(modules)
+    matplotlib_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = matplotlib_backend or "Agg"  # read when matplotlib is imported
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if matplotlib_backend is None:
+            del os.environ["MPLBACKEND"]
+
+
+def _is_ldsa(module: str) -> bool:
+    return module.partition(".")[0] == "ldsa"
+
+
 @contextlib.contextmanager
-def running(executor: Executor, templates: Sequence[Path]) -> Iterator[Submit]:
-    """Start the executor's workers (each imports what ``templates`` import once); stop
-    them on leaving, at once if the run was interrupted."""
+def running(
+    executor: Executor, templates: Sequence[Path], jobs: int | None = None
+) -> Iterator[Submit]:
+    """Start the executor's workers (each imports what ``templates`` import once; locally,
+    no more workers than ``jobs``); stop them on leaving, at once if the run was
+    interrupted."""
     if executor.kind == "dask":
         with _dask(executor.scheduler, templates) as submit:
             yield submit
         return
-    pool = _pool(executor.workers, templates)
+    prestart(executor, templates)
+    pool = _pool(executor.workers, templates, jobs)
     try:
         yield lambda job, specs: pool.imap_unordered(job, specs)
         pool.close()
@@ -73,10 +108,15 @@ def running(executor: Executor, templates: Sequence[Path]) -> Iterator[Submit]:
         pool.join()
 
 
-def _pool(workers: int | None, templates: Sequence[Path]) -> multiprocessing.pool.Pool:
+def _pool(
+    workers: int | None, templates: Sequence[Path], jobs: int | None
+) -> multiprocessing.pool.Pool:
     count = workers or os.cpu_count() or 1
+    if jobs is not None:
+        count = max(1, min(count, jobs))  # an idle worker would still pay its start-up
     # forkserver: workers start clean (no inherited threads or open files), import what the
-    # templates import once, then fork a fresh process for every job they run.
+    # templates import once (most already in the fork server: see prestart), then fork a
+    # fresh process for every job they run.
     context = multiprocessing.get_context("forkserver")
     return context.Pool(count, initializer=preload, initargs=(list(templates),))
 

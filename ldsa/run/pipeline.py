@@ -18,7 +18,7 @@ from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
 from ldsa.run.checker_pack import finish_release
-from ldsa.run.executors import Executor
+from ldsa.run.executors import Executor, prestart
 from ldsa.run.job import JobResult, JobStatus
 from ldsa.run.site import build_index
 from ldsa.run.templates import Template, measures_of
@@ -76,7 +76,12 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
        built and cached once, so that the jobs read verified parts only.
     3. Run the jobs (in parallel, failures isolated, resumable).
     4. Write the index page, then the checker pack and the scan of the release.
+
+    The local workers' imports start first (:func:`~ldsa.run.executors.prestart`) and go
+    on beside steps 1 and 2; no job starts before step 3.
     """
+    executor = request.executor or Executor(workers=request.workers)
+    prestart(executor, [template.path for template in request.templates])
     plan = plan_batch(
         request.store,
         request.templates,
@@ -97,7 +102,7 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         workers=request.workers,
         resume=request.resume,
         progress=request.progress,
-        executor=request.executor,
+        executor=executor,
     )
     index = build_index(
         request.store, list(request.templates), results, request.reports_dir, request.period

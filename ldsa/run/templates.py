@@ -10,6 +10,7 @@ spec read from the notebook itself and no batch-wide measures.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -122,7 +123,8 @@ class Template:
                 f"template {self.name}: {len(tagged)} cells tagged 'parameters'. How to fix: "
                 "tag exactly one code cell 'parameters' (Jupyter: View > Cell toolbar > Tags)."
             )
-        missing = [p for p in REQUIRED_PARAMETERS if p not in self.parameters()]
+        declared = self.parameters()
+        missing = [p for p in REQUIRED_PARAMETERS if p not in declared]
         if missing:
             raise TemplateError(
                 f"template {self.name}: its parameters cell lacks {', '.join(missing)}. "
@@ -130,12 +132,37 @@ class Template:
             )
         self.spec  # noqa: B018  # reading the spec validates it
 
-    def parameters(self) -> dict[str, Any]:
-        """The parameters declared in the ``parameters`` cell, with their defaults."""
-        import papermill  # slow to import; only needed here
+    def parameters(self) -> dict[str, str]:
+        """The parameters declared in the ``parameters`` cell, with their defaults' source
+        text (as ``papermill.inspect_notebook`` gives them, without importing papermill).
 
-        inspected = papermill.inspect_notebook(str(self.path))
-        return {name: info["default"] for name, info in inspected.items()}
+        Raises
+        ------
+        TemplateError
+            When the ``parameters`` cell is not valid Python.
+        """
+        cells: list[dict[str, Any]] = self.notebook()["cells"]
+        tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        source = "".join(tagged[0].get("source", "")) if tagged else ""
+        try:
+            statements = ast.parse(source).body
+        except SyntaxError as error:
+            raise TemplateError(
+                f"template {self.name}: its parameters cell is not valid Python (line "
+                f"{error.lineno}). How to fix: write one `name = default` per line there."
+            ) from None
+        declared = {}
+        for node in statements:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name):
+                text = ast.get_source_segment(source, value) or ""
+                declared[target.id] = "".join(line.strip() for line in text.splitlines())
+        return declared
 
 
 def discover(notebooks_dir: Path | None = None) -> dict[str, Template]:
