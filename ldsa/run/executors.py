@@ -133,7 +133,9 @@ def _dask(scheduler: Any, templates: Sequence[Path]) -> Iterator[Submit]:
     api: Any = distributed  # untyped functions
     client = api.Client(scheduler)
     try:
-        client.run(preload, list(templates))  # every worker imports once
+        # Runs on every worker now and on every worker that joins later; the next run's
+        # plugin replaces it (same name).
+        client.register_plugin(_preload_plugin(api.WorkerPlugin, templates), name=PLUGIN)
 
         def submit(job: JobFunction, specs: Sequence[JobSpec]) -> Iterator[JobResult]:
             futures = client.map(job, list(specs), pure=False)
@@ -146,3 +148,22 @@ def _dask(scheduler: Any, templates: Sequence[Path]) -> Iterator[Submit]:
         yield submit
     finally:
         client.close()
+
+
+#: The name of the worker plugin that preloads a run's imports on a Dask cluster.
+PLUGIN = "ldsa-preload"
+
+
+def _preload_plugin(base: type, templates: Sequence[Path]) -> Any:
+    """A ``distributed.WorkerPlugin`` (``base``, imported only when Dask is used) that
+    imports what ``templates`` and every job import once on each worker, including
+    workers that join the cluster mid-run."""
+
+    class Preload(base):  # type: ignore[misc]  # base: distributed's, untyped
+        def __init__(self, templates: list[Path]) -> None:
+            self.templates = templates
+
+        def setup(self, worker: Any) -> None:
+            preload(self.templates)
+
+    return Preload(list(templates))

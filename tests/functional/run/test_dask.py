@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from ldsa.data.store import Store
 from ldsa.errors import InvalidParameterError
-from ldsa.run.executors import Executor
+from ldsa.run.executors import Executor, running
 from ldsa.run.pipeline import RunRequest, run_pipeline
 from ldsa.run.templates import discover
 
@@ -45,13 +46,31 @@ def test_dask_gives_the_same_reports_as_local(small_store: Path, tmp_path: Path)
     """Two authorities on a one-worker LocalCluster: every report and CSV equals the local
     run's."""
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         remote = _run(small_store, tmp_path / "dask", Executor("dask", scheduler=cluster))
     local = _run(small_store, tmp_path / "local", Executor("local", workers=1))
     assert remote.keys() == local.keys()
     assert len(remote) > 2
     assert remote == local
+
+
+@pytest.mark.slow
+def test_workers_joining_mid_run_preload() -> None:
+    """A worker that joins the cluster while a run is going imports the templates' modules
+    before its first job, as the workers there at the start did."""
+    template = discover()["overview"].path
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        running(Executor("dask", scheduler=cluster), [template]),
+    ):
+        cluster.scale(2)
+        with distributed.Client(cluster) as client:
+            client.wait_for_workers(2, timeout=120)
+            loaded = client.run(lambda: "ldsa.report.overview" in sys.modules)
+    assert list(loaded.values()) == [True, True]
 
 
 def test_executor_options_checked() -> None:
