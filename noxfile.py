@@ -60,7 +60,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Speed and memory figures: dummy generation, prepare, batch reports per minute."""
+    """Speed and memory figures: dummy generation, prepare, batch reports per minute.
+
+    ``nox -s bench -- --compare [--full]``: the batch against papermill + nbconvert per
+    report and against the cells run as plain Python; one authority's wall time; the
+    batch's peak memory per process.
+    """
     _install(session, "test")
     session.run("ldsa", "bench", *session.posargs)
 

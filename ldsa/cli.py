@@ -107,7 +107,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="print speed and memory figures")
     bench.add_argument("--scales", nargs="+", type=float, default=[0.1, 1.0])
-    bench.add_argument("--batch-authorities", type=_positive_int, default=20)
+    bench.add_argument(
+        "--batch-authorities",
+        type=_positive_int,
+        default=20,
+        help="authorities of the batch (with --compare: of (b) and (c); default 20)",
+    )
+    bench.add_argument(
+        "--compare",
+        action="store_true",
+        help="seconds per report: (a) papermill + nbconvert per report, (b) ldsa run, "
+        "(c) the cells as plain Python; one authority's run; the batch's peak memory",
+    )
+    bench.add_argument(
+        "--store", type=Path, help="with --compare: a prepared store (default: the dummy store)"
+    )
+    bench.add_argument(
+        "--templates", nargs="+", metavar="NAME", help="with --compare: templates (default: all)"
+    )
+    bench.add_argument(
+        "--naive-authorities",
+        type=_positive_int,
+        default=3,
+        help="with --compare: authorities of the naive loop (a) (default 3: it is slow)",
+    )
+    bench.add_argument(
+        "--repeats",
+        type=_positive_int,
+        default=3,
+        help="with --compare: runs of the one-authority figure (default 3)",
+    )
+    bench.add_argument(
+        "--full",
+        action="store_true",
+        help="with --compare: also every template for every authority (minutes)",
+    )
     return parser
 
 
@@ -333,6 +367,18 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def _bench(args: argparse.Namespace) -> ExitCode:
+    if args.compare:
+        from ldsa.run.bench_compare import compare
+
+        compare(
+            _store(args.store),
+            args.templates,
+            authorities=args.batch_authorities,
+            naive_authorities=args.naive_authorities,
+            repeats=args.repeats,
+            full=args.full,
+        )
+        return ExitCode.OK
     from ldsa.bench import run_benchmarks
 
     run_benchmarks(args.scales, args.batch_authorities)
