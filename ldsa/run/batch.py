@@ -8,7 +8,6 @@ at the first failure.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
@@ -60,7 +59,7 @@ class BatchPlan:
                 reports_dir=self.reports_dir.resolve(),
                 work_dir=self.work_dir.resolve(),
                 policy=self.policy,
-                policy_label=f"{self.loaded_policy.name} (version {self.loaded_policy.version})",
+                policy_label=self.loaded_policy.label,
             )
             for code in self.la_codes
             for template in self.templates
@@ -203,8 +202,12 @@ def _previous_results(plan: BatchPlan) -> dict[tuple[str, str], JobResult]:
 
 def _policy_summary(plan: BatchPlan) -> dict[str, str]:
     policy = plan.loaded_policy
-    digest = hashlib.sha256(policy.to_yaml().encode("utf-8")).hexdigest()
-    return {"name": policy.name, "version": policy.version, "sha256": digest}
+    return {
+        "name": policy.name,
+        "version": policy.version,
+        "sha256": policy.sha256,
+        "label": policy.label,
+    }
 
 
 def _still_valid(result: JobResult, spec: JobSpec, plan: BatchPlan) -> bool:

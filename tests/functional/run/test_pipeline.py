@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+import ldsa
 from ldsa.data.store import Store
 from ldsa.errors import ExitCode, InvalidParameterError
 from ldsa.run.job import JobStatus
@@ -85,3 +87,26 @@ def test_template_that_releases_nothing_exits_8(small_store: Path, tmp_path: Pat
     (failed,) = outcome.failed
     assert failed.error_name == "TemplateError"
     assert outcome.exit_code is ExitCode.TEMPLATE
+
+
+def test_a_weaker_policy_is_named_as_such(small_store: Path, tmp_path: Path) -> None:
+    """A policy weaker than default that says why runs, and every report footer, the
+    manifest and the checker pack name it as weaker, with its reason."""
+    default = (Path(ldsa.__file__).parent / "policies" / "default.yaml").read_text()
+    text = default.replace("name: default", "name: published").replace(
+        "\nthreshold: 10", '\nthreshold: 0\nweaker_than_default: "figures already published"'
+    )
+    policy = tmp_path / "published.yaml"
+    policy.write_text(text)
+    code = Store(small_store).geography.codes[0]
+    request = dataclasses.replace(
+        _request(small_store, tmp_path, [discover()["overview"]], [code]), policy=str(policy)
+    )
+    outcome = run_pipeline(request)
+    label = "published (version 1.0; WEAKER than default"
+    page = (tmp_path / "reports" / code / "overview.html").read_text(encoding="utf-8")
+    assert label in page
+    assert "figures already published" in page
+    manifest = json.loads((tmp_path / "reports" / "manifest.json").read_text())
+    assert manifest["policy"]["label"].startswith(label)
+    assert outcome.exit_code == ExitCode.OK
