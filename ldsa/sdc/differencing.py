@@ -1,44 +1,55 @@
 """``ldsa check`` across files: every published relation of a batch, read from its CSVs.
 
 An attacker holds every released CSV of a batch. Each count cell is the number of events
-of one area (an authority, its region, England) over one period; the cells of one area
-come in tilings (an authority's series, a region at the step of each of its authorities)
-and chains of running totals, and a region's cell is the sum of its authorities' over the
-same period. This module rebuilds those relations from the files alone (never the
-records) and reports each one that pins a suppressed cell or leaves unknowns whose sum is
-unsafe: it does not trust the layer it checks.
+of one area (an authority, its region, England, or a part of an authority: an age group,
+a place of death) over one span of days; the cells of one area come in tilings (an
+authority's series, its days, a region at the step of each of its authorities) and chains
+of running totals, a region's cell is the sum of its authorities' over the same span, and
+the parts of an authority's period sum to its count over the period. This module rebuilds
+those relations from the files alone (never the records) and reports each one that pins a
+suppressed cell or leaves unknowns whose sum is unsafe: it does not trust the layer it
+checks.
 
-Conventions read (the render functions follow them): a row with ``period_start`` and
-``period_end`` (ISO dates, inclusive) holds counts in columns ``la_<measure>_count``,
-``region_<measure>_count`` and ``england_<measure>_count`` (``cumulative_`` may follow the
-level); a table of several measures names each row's in a ``measure_id`` column and its
-counts ``la_count`` and so on. A table of an authority with a ``region_code`` column names
-its region; a row with an ``la_code`` column holds that authority's counts (tables of
-every authority: ``<measure>_count`` is the authority's own count, its ``region_code`` its
-region); ``authorities.csv`` at the top of the release lists every authority of the batch
-with its region (without it, the release is taken to hold every authority).
+Conventions read (the render functions follow them), in ``<folder>/tables/*.csv``:
+
+- A row with ``period_start`` and ``period_end`` (ISO dates, inclusive) holds counts over
+  that span: ``la_<measure>_count``, ``region_<measure>_count`` and
+  ``england_<measure>_count`` (``cumulative_`` may follow the level: a running total whose
+  row spans from the start); a table of several measures names each row's in a
+  ``measure_id`` column and its counts ``la_count`` and so on.
+- A count without a level, ``<measure>_count``, is an authority's own: in a table with an
+  ``la_code`` column (a table of every authority, or of some) the row's authority's, its
+  ``region_code`` its region; otherwise the authority of the folder.
+- A breakdown: label columns after the period's (``period_start``, ``period_end``,
+  ``weeks``, ``time_step``) and before ``<measure>_count`` hold each row's category; the
+  parts of a period sum to the authority's ``<measure>`` over it. A ``weekday`` category
+  (Monday to Sunday) makes each row one day of its period: the authority's own count of
+  that day, and the days of a week tile it.
+- Sums released beside their terms, each a sum of published (so rounded) terms:
+  ``seven_day_count`` (or ``seven_day_<measure>_count``), the authority's count of the
+  table's measure over the seven days to the row's day (or its period's end);
+  ``cumulative_<measure>_count`` without a level, the authority's running total from the
+  first row's ``period_start`` to the row's ``period_end``. Every other count is one term.
+- A table of an authority with a ``region_code`` column names its region;
+  ``authorities.csv`` at the top of the release lists every authority of the batch with
+  its region (without it, the release is taken to hold every authority).
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import enum
-import itertools
 from pathlib import Path
 
+from ldsa.sdc.batch_cells import AUTHORITIES, ENGLAND, Breakdown, Key, Span, read_batch
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.primary import is_unsafe_count
+from ldsa.sdc.spans import AreaCells
+
+__all__ = ["AUTHORITIES", "Breach", "RelationFinding", "RelationScan", "scan_relations"]
 
 _LEVELS = ("la", "region", "england")
-#: The list of every authority of a batch and its region, at the top of a release.
-AUTHORITIES = "authorities.csv"
-_SUPPRESSED = "[c]"
-_ENGLAND = "E92000001"
-
-Span = tuple[dt.date, dt.date]  # first day, day after the last
-Key = tuple[str, str, str]  # measure, level, code
 
 
 class Breach(enum.Enum):
@@ -52,7 +63,8 @@ class Breach(enum.Enum):
 
 @dataclasses.dataclass(frozen=True, order=True)
 class RelationFinding:
-    """One breach: the file of the relation's total, the cell, and what it reveals."""
+    """One breach: the file and the cell pinned (or the total of the relation whose unknowns
+    sum to an unsafe value), and what it reveals."""
 
     file: str
     measure: str
@@ -62,71 +74,56 @@ class RelationFinding:
     unknowns: int
 
 
-class _Area:
-    """The published cells of one area and measure: values, tilings, running totals."""
-
-    def __init__(self) -> None:
-        self.values: dict[Span, int | None] = {}
-        self.files: dict[Span, str] = {}
-        self.tilings: set[tuple[Span, ...]] = set()
-        self.pinned: set[Span] = set()
-
-    def add(self, span: Span, value: int | None, file: str) -> bool:
-        """Record a cell; False when it was published before with another value."""
-        if span in self.values:
-            return self.values[span] == value
-        self.values[span], self.files[span] = value, file
-        return True
-
-    def known(self, span: Span) -> bool:
-        return self.values.get(span) is not None
-
-    def cover(self, span: Span) -> list[list[Span]]:
-        """Every way this area's published cells make up ``span`` exactly."""
-        out = [[span]] if span in self.values else []
-        for tiling in self.tilings:
-            parts = [s for s in tiling if span[0] <= s[0] and s[1] <= span[1]]
-            if parts and parts[0][0] == span[0] and parts[-1][1] == span[1] and parts != [span]:
-                out.append(parts)
-        return out
-
-    def value_over(self, span: Span) -> tuple[int, list[Span], int] | None:
-        """Known part, suppressed cells and number of published terms of this area's value
-        over ``span`` (the way with fewest unknowns, then fewest rounded terms), or None when
-        its published cells do not make it up."""
-        ways = []
-        for parts in self.cover(span):
-            hidden = [p for p in parts if not self.known(p)]
-            known = sum(int(self.values[p] or 0) for p in parts)
-            ways.append((len(hidden), len(parts) - len(hidden), known, hidden))
-        origin = min(s[0] for s in self.values)
-        before, after = (origin, span[0]), (origin, span[1])
-        if span[0] > origin and self.known(before) and self.known(after):
-            difference = int(self.values[after] or 0) - int(self.values[before] or 0)
-            ways.append((0, 2, difference, []))
-        if not ways:
-            return None
-        _, terms, known, hidden = min(ways, key=lambda way: way[:2])
-        return known, hidden, terms
-
-    def relations(self) -> list[tuple[Span, list[Span]]]:
-        """(total, parts): each published cell as a union of another tiling's cells, and
-        each running total as the one before plus the cells between."""
-        out = [(span, parts) for span in self.values for parts in self.cover(span)[1:]]
-        origin = min(s[0] for s in self.values)  # an area holds at least the cell that made it
-        prefixes = sorted(s for s in self.values if s[0] == origin)
-        for before, after in itertools.pairwise(prefixes):
-            for parts in self.cover((before[1], after[1])):
-                out.append((after, [before, *parts]))
-        return out
-
-
 @dataclasses.dataclass
 class RelationScan:
     """The outcome of :func:`scan_relations`."""
 
     findings: list[RelationFinding]
     relations: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Family:
+    """A total and the parts it sums over the same span: a region and its authorities,
+    England and its regions or authorities, an authority and a breakdown's parts."""
+
+    total: Key
+    parts: tuple[Key, ...]
+    spans: dict[Span, str] | None  #: where each span is published (None: the total's cells)
+
+
+@dataclasses.dataclass
+class _Side:
+    """One side of a relation: its known sum, the weight of the terms known, the suppressed
+    cells and the unknown values (not made up by published cells)."""
+
+    known: int = 0
+    weight: int = 0
+    hidden: list[tuple[Key, Span]] = dataclasses.field(default_factory=list)
+    missing: int = 0
+
+    def take(self, key: Key, area: AreaCells | None, span: Span) -> None:
+        over = area.value_over(span) if area is not None else None
+        if over is None:
+            self.missing += 1
+            return
+        self.known += over[0]
+        self.hidden += [(key, s) for s in over[1]]
+        self.weight += over[2]
+
+    def own(self, key: Key, area: AreaCells, span: Span) -> None:
+        """Take the area's own cell over ``span`` alone (in a relation among the area's
+        cells: any other way of making it up is a relation of its own)."""
+        value = area.values[span]
+        if value is None:
+            self.hidden.append((key, span))
+        else:
+            self.known += value
+            self.weight += area.weights[span]
+
+    @property
+    def unknowns(self) -> int:
+        return len(self.hidden) + self.missing
 
 
 def scan_relations(reports_dir: str | Path, policy: Policy) -> RelationScan:
@@ -147,198 +144,181 @@ def scan_relations(reports_dir: str | Path, policy: Policy) -> RelationScan:
     Notes
     -----
     Relations: within an area and measure, every published cell that another published
-    tiling makes up (a quarter and its months, a headline and its series), and every pair
-    of consecutive running totals with the cells between them; a region's cell and its
-    authorities' values over the same period; England's and its regions', and England's
-    and all its authorities'. An authority's value over a period is known when its
-    released cells, or two released running totals, make it up; otherwise its suppressed
-    cells in the period, or its whole unpublished value, are unknowns. A cell pinned
-    exactly counts as known in the next pass, until nothing changes. Under rounding every
-    published term is known to within half a base, and a sum is flagged only when all of
-    its possible values are unsafe; a pinned cell is always flagged.
+    tiling makes up (a quarter and its months, a week and its days, a headline and its
+    series, a seven-day sum and its days), and every two totals from the same first day
+    with the cells between them (running totals); a region's cell and its authorities'
+    values over the same span; England's and its regions', and England's and all its
+    authorities'; an authority's value over a breakdown's period and the parts of that
+    period. An area's value over a span is known when its released cells, or two
+    released totals from the same first day, make it up; otherwise its suppressed cells
+    in the span, or its whole unpublished value, are unknowns. A relation with unknowns
+    on one side only is judged: one suppressed cell alone is pinned (and counts as known
+    in the next pass, until nothing changes), several whose sum is unsafe are a small
+    sum. Under rounding every published term is known to within half a base times its
+    weight (the terms a released sum adds up), a sum is flagged only when all of its
+    possible values are unsafe, and a pinned cell is always flagged. A cell withheld in
+    one file and released in another is pinned; two released copies are inconsistent
+    when they differ by more than their rounding allows.
     """
-    areas, regions, findings = _read(Path(reports_dir))
-    while True:  # every pass keeps its findings; the relations checked are the last pass's
-        relations, pins = _check(areas, regions, policy, findings)
-        if not pins:
-            return RelationScan(sorted(set(findings)), relations)
-        for key, span, value in pins:
-            areas[key].values[span] = value
-            areas[key].pinned.add(span)
+    batch = read_batch(Path(reports_dir))
+    areas: dict[Key, AreaCells] = {}
+    findings = [
+        RelationFinding(file, measure, code, "", Breach.NO_REGION, 0)
+        for file, measure, code in batch.unplaced
+    ]
+    runs: dict[tuple[Key, str], list[Span]] = {}
+    for cell in batch.cells:
+        area = areas.setdefault(cell.key, AreaCells())
+        withheld = cell.file if cell.value is None else area.files.get(cell.span, cell.file)
+        copies = area.add(cell, policy.round_base // 2 if policy.rounds else 0)
+        if copies is not None and copies[0] is not None:
+            findings.append(_finding(cell.file, cell.key, cell.span, Breach.INCONSISTENT, 0))
+        elif copies is not None and (copies[1] or policy.rounds or policy.zeros_are_disclosive):
+            findings.append(_finding(withheld, cell.key, cell.span, Breach.PINNED, 0))
+        runs.setdefault((cell.key, cell.run), []).append(cell.span)
+    for (key, _), spans in runs.items():
+        areas[key].add_run(spans)
+    families = _families(areas, batch.regions, batch.breakdowns)
+    dirty: set[Key] | None = None  # the first pass checks every relation
+    checked = 0
+    while dirty is None or dirty:  # each pass keeps its findings
+        relations, dirty = _check(areas, families, policy, findings, dirty)
+        checked = checked or relations
+    return RelationScan(sorted(set(findings)), checked)
 
 
-def _read(root: Path) -> tuple[dict[Key, _Area], dict[str, str], list[RelationFinding]]:
-    files = []
-    regions = _authorities(root)
-    for path in sorted(root.glob("*/tables/*.csv")):
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-            rows = list(csv.DictReader(handle))
-        folder = path.parent.parent.name
-        files.append((folder, path.relative_to(root).as_posix(), rows))
-        for row in rows:
-            if (row.get("region_code") or "").strip():
-                regions[_row_authority(row, folder)] = row["region_code"].strip()
-    areas: dict[Key, _Area] = {}
-    findings: list[RelationFinding] = []
-    for folder, name, rows in files:
-        runs: dict[Key, list[Span]] = {}
-        for row in rows:
-            la_code = _row_authority(row, folder)
-            for measure, level, span, value in _cells(row):
-                code = {"la": la_code, "england": _ENGLAND}.get(level, regions.get(la_code))
-                if code is None:
-                    findings.append(
-                        RelationFinding(name, measure, la_code, "", Breach.NO_REGION, 0)
-                    )
-                    continue
-                key = (measure, level, code)
-                area = areas.setdefault(key, _Area())
-                if not area.add(span, value, name):
-                    period = _period(span)
-                    findings.append(
-                        RelationFinding(name, measure, code, period, Breach.INCONSISTENT, 0)
-                    )
-                runs.setdefault(key, []).append(span)
-        for key, spans in runs.items():
-            if _is_tiling(spans):
-                areas[key].tilings.add(tuple(spans))
-    return areas, regions, findings
-
-
-def _row_authority(row: dict[str, str], folder: str) -> str:
-    """The authority a row's counts belong to: its ``la_code`` column (tables of every
-    authority), else the authority whose folder holds the file."""
-    return (row.get("la_code") or "").strip() or folder
-
-
-def _authorities(root: Path) -> dict[str, str]:
-    """Every authority of the batch and its region, from ``authorities.csv`` when the
-    release has one (authorities without files are then unknown parts of their region)."""
-    path = root / AUTHORITIES
-    if not path.is_file():
-        return {}
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        return {
-            row["la_code"].strip(): row["region_code"].strip()
-            for row in csv.DictReader(handle)
-            if (row.get("la_code") or "").strip() and (row.get("region_code") or "").strip()
-        }
-
-
-def _cells(row: dict[str, str]) -> list[tuple[str, str, Span, int | None]]:
-    try:
-        first = dt.date.fromisoformat(row["period_start"].strip())
-        last = dt.date.fromisoformat(row["period_end"].strip())
-    except (KeyError, ValueError, AttributeError):
-        return []
-    span = (first, last + dt.timedelta(days=1))
-    out = []
-    for column, text in row.items():
-        level, _, rest = (column or "").partition("_")
-        if level not in _LEVELS and (row.get("la_code") or "").strip():
-            level, rest = "la", column or ""  # a table of every authority: its own counts
-        if level not in _LEVELS or not rest.endswith("count"):
-            continue
-        rest = rest.removeprefix("cumulative_")
-        if rest == "count":
-            if not (row.get("measure_id") or "").strip():
-                continue
-            rest = f"{row['measure_id'].strip()}_count"
-        out.append((rest, level, span, _parse(text)))
-    return out
-
-
-def _is_tiling(spans: list[Span]) -> bool:
-    return len(spans) > 1 and all(a[1] == b[0] for a, b in itertools.pairwise(spans))
-
-
-def _parse(text: str | None) -> int | None:
-    cleaned = (text or "").strip().replace(",", "")
-    if cleaned == _SUPPRESSED or not cleaned.isdigit():
-        return None
-    return int(cleaned)
+def _families(
+    areas: dict[Key, AreaCells],
+    regions: dict[str, str],
+    breakdowns: dict[Breakdown, dict[Span, str]],
+) -> list[_Family]:
+    """Every region and its authorities, England and its regions and its authorities, for
+    each measure; and every breakdown of an authority's measure into parts."""
+    by_region: dict[str, list[str]] = {}
+    for la_code, region in sorted(regions.items()):
+        by_region.setdefault(region, []).append(la_code)
+    everyone = sorted(set(regions) | {code for _, level, code in areas if level == "la"})
+    families = []
+    for measure in sorted({key[0] for key in areas}):
+        for region, members in by_region.items():
+            kids = tuple((measure, "la", la_code) for la_code in members)
+            families.append(_Family((measure, "region", region), kids, None))
+        kids = tuple((measure, "la", la_code) for la_code in everyone)
+        families.append(_Family((measure, "england", ENGLAND), kids, None))
+        kids = tuple((measure, "region", region) for region in by_region)
+        families.append(_Family((measure, "england", ENGLAND), kids, None))
+    for breakdown, spans in sorted(breakdowns.items()):
+        families.append(_Family(breakdown.parent, breakdown.parts, spans))
+    return families
 
 
 def _period(span: Span) -> str:
     return f"{span[0].isoformat()} to {(span[1] - dt.timedelta(days=1)).isoformat()}"
 
 
+def _finding(file: str, key: Key, span: Span, breach: Breach, unknowns: int) -> RelationFinding:
+    measure, level, code = key
+    area = code if level in _LEVELS else f"{code} {level}"
+    return RelationFinding(file, measure, area, _period(span), breach, unknowns)
+
+
 _Pin = tuple[Key, Span, int]
 
 
 def _check(
-    areas: dict[Key, _Area],
-    regions: dict[str, str],
+    areas: dict[Key, AreaCells],
+    families: list[_Family],
     policy: Policy,
     findings: list[RelationFinding],
-) -> tuple[int, list[_Pin]]:
-    """One pass over every relation; the number checked and the cells pinned exactly."""
-    relations, pins = 0, []
+    dirty: set[Key] | None,
+) -> tuple[int, set[Key]]:
+    """One pass over every relation that involves an area in ``dirty`` (None: every
+    relation); the number checked, and the areas with cells pinned exactly (known from
+    then on: at once within an area, in the next pass across areas)."""
+    relations, pinned = 0, set()
     for key, area in sorted(areas.items()):
-        for total, parts in area.relations():
-            value = area.values[total]
-            if value is None:
-                continue
+        if dirty is not None and key not in dirty:
+            continue
+        relations += len(area.relations())
+        if _within(key, area, areas, policy, findings):
+            pinned.add(key)
+    pins = []
+    for family in families:
+        if dirty is not None and dirty.isdisjoint((family.total, *family.parts)):
+            continue
+        parent = areas.get(family.total)
+        spans = family.spans if family.spans is not None else parent.files if parent else {}
+        for span, file in sorted(spans.items()):
+            whole, pieces = _Side(), _Side()
+            whole.take(family.total, parent, span)
+            for kid in family.parts:
+                pieces.take(kid, areas.get(kid), span)
             relations += 1
-            hidden = [p for p in parts if not area.known(p)]
-            known = sum(int(area.values[p] or 0) for p in parts if area.known(p))
-            terms = 1 + len(parts) - len(hidden)
-            what = (area.files[total], key, total)
-            pins += _verdict(
-                what, value - known, [(key, s) for s in hidden], 0, terms, policy, findings
-            )
-    children: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for la_code, region in sorted(regions.items()):
-        children.setdefault(("region", region), []).append(("la", la_code))
-        children.setdefault(("england", _ENGLAND), []).append(("la", la_code))
-    for region in sorted(set(regions.values())):
-        children.setdefault(("england-regions", _ENGLAND), []).append(("region", region))
-    for (parent_level, parent_code), kids in sorted(children.items()):
-        level = parent_level.removesuffix("-regions")
-        for measure in sorted({k[0] for k in areas if k[1:] == (level, parent_code)}):
-            area = areas[(measure, level, parent_code)]
-            for span, value in sorted(area.values.items()):
-                if value is None:
-                    continue
-                relations += 1
-                left, parts_hidden, missing, terms = value, [], 0, 1
-                for kid in kids:
-                    found = areas.get((measure, *kid))
-                    over = found.value_over(span) if found is not None else None
-                    if over is None:
-                        missing += 1
-                        continue
-                    left -= over[0]
-                    parts_hidden += [((measure, *kid), s) for s in over[1]]
-                    terms += over[2]
-                what = (area.files[span], (measure, level, parent_code), span)
-                pins += _verdict(what, left, parts_hidden, missing, terms, policy, findings)
-    return relations, pins
+            pins += _judge((file, family.total, span), whole, pieces, areas, policy, findings)
+    for key, span, value in pins:
+        areas[key].values[span] = value
+        pinned.add(key)
+    return relations, pinned
 
 
-def _verdict(
-    what: tuple[str, Key, Span],
-    residual: int,
-    hidden: list[tuple[Key, Span]],
-    missing: int,
-    terms: int,
+def _within(
+    key: Key,
+    area: AreaCells,
+    areas: dict[Key, AreaCells],
+    policy: Policy,
+    findings: list[RelationFinding],
+) -> bool:
+    """Judge the area's own cells: each withheld one its known cells link (pinned, then
+    known), and each relation among them (small sums); whether any cell was pinned."""
+    pinned, withheld = False, [span for span, value in area.values.items() if value is None]
+    while True:
+        pins = []
+        for span in withheld:
+            linked = area.links.between(span)
+            if area.values[span] is None and linked is not None:
+                whole, pieces = _Side(hidden=[(key, span)]), _Side(*linked)
+                pins += _judge(
+                    (area.files[span], key, span), whole, pieces, areas, policy, findings
+                )
+        for _, span, value in pins:
+            area.pin(span, value)
+        if not pins:
+            break
+        pinned = True
+    for total, parts in area.relations():
+        whole, pieces = _Side(), _Side()
+        whole.own(key, area, total)
+        for part in parts:
+            pieces.own(key, area, part)
+        # No pins here: a relation's only withheld cell is linked by its known cells, above.
+        _judge((area.files[total], key, total), whole, pieces, areas, policy, findings)
+    return pinned
+
+
+def _judge(
+    where: tuple[str, Key, Span],
+    whole: _Side,
+    pieces: _Side,
+    areas: dict[Key, AreaCells],
     policy: Policy,
     findings: list[RelationFinding],
 ) -> list[_Pin]:
-    """Judge one relation: the unknowns' sum is ``residual``, each known term within half a
-    rounding base; return the cell it pins, if any (only without rounding)."""
-    unknowns = len(hidden) + missing
-    if not unknowns:
+    """Judge one relation ``whole = pieces``; return the cell it pins, if any (only without
+    rounding). Unknowns on both sides bound nothing here; on one side, their sum is the
+    other side less the known terms, each known to within half a rounding base."""
+    if bool(whole.unknowns) == bool(pieces.unknowns):  # unknowns on both sides, or none
         return []
-    file, (measure, _, code), span = what
-    slack = policy.round_base // 2 * terms if policy.rounds else 0
-    if len(hidden) == 1 and not missing:
+    side, residual = (pieces, whole.known - pieces.known)
+    if whole.unknowns:
+        side, residual = whole, pieces.known - whole.known
+    slack = policy.round_base // 2 * (whole.weight + pieces.weight)
+    if len(side.hidden) == 1 and not side.missing:
+        key, span = side.hidden[0]
         if residual != 0 or slack or policy.zeros_are_disclosive:  # a true 0 tells nothing
-            findings.append(RelationFinding(file, measure, code, _period(span), Breach.PINNED, 1))
-        return [] if slack else [(hidden[0][0], hidden[0][1], residual)]
+            findings.append(_finding(areas[key].files[span], key, span, Breach.PINNED, 1))
+        return [] if slack else [(key, span, residual)]
     low, high = max(residual - slack, 0), max(residual + slack, 0)
     if high < policy.threshold and all(is_unsafe_count(v, policy) for v in range(low, high + 1)):
-        findings.append(
-            RelationFinding(file, measure, code, _period(span), Breach.SMALL_SUM, unknowns)
-        )
+        file, key, span = where
+        findings.append(_finding(file, key, span, Breach.SMALL_SUM, side.unknowns))
     return []

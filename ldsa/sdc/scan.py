@@ -22,7 +22,12 @@ from ldsa.sdc.rounding import is_rounded
 _MARKERS = ("[c]", "[u]")
 #: Column names ending so are labels, never statistics derived from a count.
 _LABEL_SUFFIXES = ("_code", "_name", "_id", "_start", "_end", "_step")
+#: Column names of labels that may hold numbers.
+_LABEL_NAMES = frozenset({"weeks", "week", "year", "years", "age"})
+#: First words of a column of a region's or England's figures.
+_COMPARATORS = ("region", "england")
 _INTEGER = re.compile(r"^-?\d+(\.0+)?$")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?$")
 
 
 class FindingRule(enum.Enum):
@@ -67,6 +72,8 @@ class _Grid:
     total_column: int | None
     #: Column identifiers (CSV header names; HTML ``data-column``), for derived statistics.
     ids: list[str] = dataclasses.field(default_factory=list)
+    #: Columns marked as labels (HTML ``data-kind="label"``); others are told by content.
+    labels: set[int] = dataclasses.field(default_factory=set)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,22 +216,26 @@ def _check_grid(file: str, grid: _Grid, policy: Policy) -> list[Finding]:
 
 
 def _derived_from_suppressed(grid: _Grid) -> list[tuple[int, int]]:
-    """Statistic cells shown although the count they derive from is ``[c]``."""
+    """Statistic cells shown although a count they derive from is ``[c]``.
+
+    A statistic derives from the counts whose names start with its first word (``la_rate``
+    from ``la_cases_count``, ``cumulative_excess`` from ``cumulative_deaths_count``); one
+    whose first word starts no count's name and is not ``region`` or ``england`` (``rate``,
+    ``weekly_rate``, ``expected``, ``smr``) derives from the authority's own counts, those
+    without a region's or England's prefix. Labels are not statistics.
+    """
 
     def word(column: int) -> str:
-        name = grid.ids[column] if column < len(grid.ids) else ""
-        if name.strip().lower().endswith(_LABEL_SUFFIXES):
-            return ""  # a label (a code, a date), not a statistic
-        return name.strip().lower().split("_", 1)[0]
+        return grid.ids[column].strip().lower().split("_", 1)[0] if column < len(grid.ids) else ""
 
-    counts_by_word: dict[str, list[int]] = {}
-    for c in grid.count_columns:
-        counts_by_word.setdefault(word(c), []).append(c)
-    statistics = [
-        (c, counts_by_word[word(c)])
-        for c in range(len(grid.ids))
-        if c not in grid.count_columns and "_" in grid.ids[c] and word(c) in counts_by_word
-    ]
+    counts = sorted(grid.count_columns)
+    own = [c for c in counts if word(c) not in _COMPARATORS]
+    statistics = []
+    for c in range(len(grid.ids)):
+        if c in grid.count_columns or not word(c) or _is_label(grid, c):
+            continue
+        sources = [s for s in counts if word(s) == word(c)]
+        statistics.append((c, sources or ([] if word(c) in _COMPARATORS else own)))
     cells = []
     for r, row in enumerate(grid.rows):
         for c, sources in statistics:
@@ -232,6 +243,15 @@ def _derived_from_suppressed(grid: _Grid) -> list[tuple[int, int]]:
             if hidden and c < len(row) and row[c].strip() not in _MARKERS:
                 cells.append((r, c))
     return cells
+
+
+def _is_label(grid: _Grid, column: int) -> bool:
+    """A label column: marked as one, named as one, or holding text that is no number."""
+    name = grid.ids[column].strip().lower()
+    if column in grid.labels or name in _LABEL_NAMES or name.endswith(_LABEL_SUFFIXES):
+        return True
+    texts = (row[column].strip().replace(",", "") for row in grid.rows if column < len(row))
+    return any(text and text not in _MARKERS and not _NUMBER.match(text) for text in texts)
 
 
 class _TableParser(HTMLParser):
@@ -312,7 +332,10 @@ class _TableParser(HTMLParser):
             or (rows[n] and rows[n][0].strip().lower() == "total")
         }
         ids = [str(attrs.get("data-column") or "") for _, attrs in header_cells]
-        return _Grid(str(name), header, rows, counts, total_rows, total_column, ids)
+        labels = {
+            i for i, (_, attrs) in enumerate(header_cells) if attrs.get("data-kind") == "label"
+        }
+        return _Grid(str(name), header, rows, counts, total_rows, total_column, ids, labels)
 
 
 def _html_grids(text: str) -> list[_Grid]:

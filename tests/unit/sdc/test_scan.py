@@ -179,3 +179,39 @@ def test_planted_derived_statistics(tmp_path: Path, default_policy: Policy) -> N
         ("E1/w", "row 1, column Rate", d),
         ("headline", "row 1, column la_rate", d),
     ]
+
+
+def test_statistics_beside_counts_without_a_level(tmp_path: Path, default_policy: Policy) -> None:
+    """A statistic whose first word starts no count (rate, weekly_rate, expected) derives
+    from the authority's own counts; labels (a category, the weeks, a marked label column
+    of numbers) and a comparator's statistic without a count of its own do not."""
+    _write(
+        tmp_path,
+        "E1/tables/by_age.csv",
+        "period_start,period_end,weeks,time_step,age_group,cases_count,weekly_rate\n"
+        "2021-01-04,2021-01-10,1,week,0-9,[c],3.5\n"
+        "2021-01-04,2021-01-10,1,week,10+,[c],[c]\n"
+        "2021-01-11,2021-01-17,1,week,0-9,25,6.5\n",
+    )
+    _write(
+        tmp_path,
+        "E1/tables/excess.csv",
+        "period_start,period_end,la_deaths_count,expected,excess,england_rate\n"
+        "2021-01-04,2021-01-10,[c],12.5,-1.5,3.0\n"
+        "2021-01-11,2021-01-17,40,12.5,27.5,3.0\n",
+    )
+    html = (
+        '<table data-output-id="E1/d"><thead><tr>'
+        '<th data-kind="label" data-column="cohort">Cohort</th>'
+        '<th data-kind="count" data-column="cases_count">Cases</th>'
+        '<th data-kind="statistic" data-column="rate">Rate</th></tr></thead><tbody>'
+        '<tr><td>2020</td><td data-kind="count">[c]</td><td>2.0</td></tr></tbody></table>'
+    )
+    _write(tmp_path, "E1/report.html", html)
+    found = [(f.table, f.cell) for f in scan_outputs(tmp_path, default_policy, relations=False)]
+    assert found == [
+        ("E1/d", "row 1, column Rate"),
+        ("by_age", "row 1, column weekly_rate"),
+        ("excess", "row 1, column excess"),
+        ("excess", "row 1, column expected"),
+    ]
