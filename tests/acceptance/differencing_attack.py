@@ -11,8 +11,26 @@ regions; an authority it lists without any released cell is an unknown part of i
 of England (the relations of that region and of England then have one more unknown).
 
 Every count cell is the number of events of one *area* (a local authority, its region, or
-England) of one *measure* over a date interval ``[period_start, period_end]``. All released
-cells together form a system of linear relations, which the scan attacks as follows.
+England, or a *part* of an LA: one category of a breakdown) of one *measure* over a date
+interval ``[period_start, period_end]``. Cells are read from column names:
+
+- ``la_<measure>_count``, ``region_...``, ``england_...`` (``cumulative_`` may follow the
+  level: the row then spans from the start), or ``la_count`` with the row's ``measure_id``;
+- ``<measure>_count`` without a level: the LA's own count. The LA is the row's ``la_code``
+  when the table has one (a table of every or several LAs), else the folder. In a table
+  without ``la_code``, label columns after the period's (``period_start``, ``period_end``,
+  ``weeks``, ``time_step``) and before the count are a breakdown's categories: each row is
+  a part, and the parts of one period sum to the LA's count over it. A ``weekday`` category
+  makes each row the LA's own count of that day of the period instead;
+- ``seven_day_count`` (or ``seven_day_<measure>_count``): the LA's count of the table's
+  measure over the seven days to the row's day (or period end), a sum of seven published
+  terms; ``cumulative_<measure>_count`` without a level: the LA's running total from the
+  first row's ``period_start`` to the row's ``period_end``, a sum of as many terms as rows.
+
+Under rounding, a value that adds up published terms is off by half a base per term: copies
+of a cell that differ by no more than that are consistent, and derivations weigh each cell
+by its terms. All released cells together form a system of linear relations, which the scan
+attacks as follows.
 
 Within one area and measure (temporal relations)
     Each area's published intervals are the edges of a graph over the interval end points
@@ -26,9 +44,10 @@ Within one area and measure (temporal relations)
     (*inconsistent_relation*).
 Across areas (hierarchical relations)
     For every interval published by a parent or any of its children: region = sum of its
-    LAs, England = sum of the regions, England = sum of all LAs. A child's part is known when
-    the child's own interval graph links the two end points (see above), otherwise it is an
-    unknown (a ``[c]`` cell, or a part the child never published).
+    LAs, England = sum of the regions, England = sum of all LAs; and for every period of a
+    breakdown, LA = sum of its parts. A child's part is known when the child's own interval
+    graph links the two end points (see above), otherwise it is an unknown (a ``[c]`` cell,
+    or a part the child never published).
 Propagation
     A relation with exactly one unknown determines it; the value becomes a *derived* edge of
     that area's graph, and everything is re-evaluated until nothing changes.
@@ -41,9 +60,10 @@ revealed sum is flagged only when its upper end is unsafe, and a single ``[c]`` 
 always flagged.
 
 The optional exact linear-algebra audit (``linear_audit=True``) builds the 0/1 incidence of
-every published cell over LA x segment leaves and reports every ``[c]`` cell whose incidence
-row lies in the row space of the published cells (equivalently, is orthogonal to their null
-space). It is exact but slow: use it on folders of a few LAs.
+every published cell over LA x segment leaves (an LA broken down into parts: one leaf per
+combination of categories) and reports every ``[c]`` cell whose incidence row lies in the
+row space of the published cells (equivalently, is orthogonal to their null space). It is
+exact but slow: use it on folders of a few LAs.
 
 Run as a script::
 
@@ -80,8 +100,16 @@ LA_FOLDER = re.compile(r"^[A-Z][A-Z0-9]{8}$")
 AUTHORITIES = "authorities.csv"
 SERIES_COLUMN = re.compile(r"^(la|region|england)_(?:cumulative_)?(.+)_count$")
 HEADLINE_COLUMN = re.compile(r"^(la|region|england)_count$")
+ROLLING_COLUMN = re.compile(r"^seven_day(?:_(?P<measure>.+))?_count$")
+RUNNING_COLUMN = re.compile(r"^cumulative_(?P<measure>.+)_count$")
+ROLLING_DAYS = 7
+PERIOD_LABELS = ("period_start", "period_end", "weeks", "time_step")
+ROW_LABELS = frozenset({*PERIOD_LABELS, "la_code", "la_name", "region_code", "measure_id"})
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_PRINTED = 50
 PSEUDO_REGION = "?region-of-"
+PART = " | "
+"""Between an LA's code and a breakdown's category in the area of a part."""
 VALUE_EPS = 1e-6
 
 
@@ -271,9 +299,11 @@ class Release:
     files : list of str
         Files with count columns, relative to ``root``.
     appearances : pandas.DataFrame
-        One row per cell appearance: ``measure``, ``level``, ``la`` (folder), ``a``, ``b``
-        (ordinal day of period start, and of the day after period end), ``value`` (NaN for
-        ``[c]``), ``file`` (index into ``files``).
+        One row per cell appearance: ``measure``, ``level`` (``la``, ``region``, ``england``
+        or ``part``), ``la`` (the folder, or the row's ``la_code``), ``part`` (a breakdown's
+        category, else empty), ``a``, ``b`` (ordinal day of period start, and of the day
+        after period end), ``value`` (NaN for ``[c]``), ``terms`` (published terms the value
+        adds up: 1, or the days or rows of a released sum), ``file`` (index into ``files``).
     region_of : dict of str to str
         LA code to region code (from the tables, then from ``authorities.csv``).
     notes : list of str
@@ -281,6 +311,9 @@ class Release:
     listed : dict of str to str
         LA code to region code of every authority ``authorities.csv`` lists (empty without
         the file), whether or not it has tables.
+    partitions : dict
+        Measure to the set of ``(la, parts)``: the categories of one breakdown of the LA's
+        count, which sum to it period by period.
     """
 
     root: Path
@@ -289,6 +322,7 @@ class Release:
     region_of: dict[str, str]
     notes: list[str]
     listed: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str, set[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 class _Sink:
@@ -298,13 +332,16 @@ class _Sink:
         self.measure: list[str] = []
         self.level: list[str] = []
         self.la: list[str] = []
+        self.part: list[str] = []
         self.a: list[int] = []
         self.b: list[int] = []
         self.value: list[float] = []
+        self.terms: list[int] = []
         self.file: list[int] = []
         self.dates: dict[str, int] = {}
         self.notes: list[str] = []
         self.region_of: dict[str, str] = {}
+        self.partitions: dict[str, set[tuple[str, tuple[str, ...]]]] = defaultdict(set)
 
     def ordinal(self, text: str) -> int:
         """Return the ordinal day of an ISO date (cached)."""
@@ -315,15 +352,43 @@ class _Sink:
             self.dates[text] = day
             return day
 
-    def add(self, measure: str, level: str, la: str, a: int, b: int, value: float, f: int) -> None:
+    def add(self, cell: _Appearance, value: float, f: int) -> None:
         """Append one appearance."""
-        self.measure.append(measure)
-        self.level.append(level)
-        self.la.append(la)
-        self.a.append(a)
-        self.b.append(b)
+        self.measure.append(cell.measure)
+        self.level.append(cell.level)
+        self.la.append(cell.la)
+        self.part.append(cell.part)
+        self.a.append(cell.a)
+        self.b.append(cell.b)
         self.value.append(value)
+        self.terms.append(cell.terms)
         self.file.append(f)
+
+
+@dataclass(frozen=True)
+class _Appearance:
+    """Whose count a cell is, over which days, and how many published terms it adds up."""
+
+    measure: str
+    level: str
+    la: str
+    a: int
+    b: int
+    part: str = ""
+    terms: int = 1
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A count column: where, whose (``la``, ``region``, ``england``, or ``own``: the row's
+    authority, named without a level), which measure (None: the row's ``measure_id``, or for
+    a seven-day sum the table's one own count), and what it holds (``cell``, ``rolling``: the
+    seven days to the row's day, ``running``: the total from the first row)."""
+
+    index: int
+    level: str
+    measure: str | None
+    kind: str = "cell"
 
 
 def _parse_count(text: str) -> float | None:
@@ -340,23 +405,41 @@ def _parse_count(text: str) -> float | None:
     return number
 
 
-def _count_columns(header: Sequence[str]) -> list[tuple[int, str, str | None]]:
-    """Return ``(index, level, measure or None)`` of every count column of a header.
-
-    ``measure`` is None for headline columns (``la_count``), whose measure is per row.
-    """
-    out: list[tuple[int, str, str | None]] = []
+def _count_columns(header: Sequence[str]) -> list[_Column]:
+    """Return every count column of a header."""
+    out: list[_Column] = []
     for i, name in enumerate(header):
         if not name.endswith("_count"):
             continue
-        headline = HEADLINE_COLUMN.match(name)
+        headline, series = HEADLINE_COLUMN.match(name), SERIES_COLUMN.match(name)
+        rolling, running = ROLLING_COLUMN.match(name), RUNNING_COLUMN.match(name)
         if headline:
-            out.append((i, headline.group(1), None))
-            continue
-        series = SERIES_COLUMN.match(name)
-        if series:
-            out.append((i, series.group(1), series.group(2)))
+            out.append(_Column(i, headline.group(1), None))
+        elif series:
+            out.append(_Column(i, series.group(1), series.group(2)))
+        elif rolling:
+            out.append(_Column(i, "own", rolling.group("measure"), "rolling"))
+        elif running:
+            out.append(_Column(i, "own", running.group("measure"), "running"))
+        else:
+            out.append(_Column(i, "own", name.removesuffix("_count")))
     return out
+
+
+def _categories(header: Sequence[str], columns: list[_Column]) -> list[int]:
+    """Return the category columns of a breakdown: the labels after the period's and before
+    the first count without a level (none in a table that names each row's authority)."""
+    own = [c.index for c in columns if c.level == "own" and c.kind == "cell"]
+    period = [i for i, h in enumerate(header) if h in PERIOD_LABELS]
+    if not own or not period or "la_code" in header:
+        return []
+    return [i for i in range(max(period) + 1, min(own)) if header[i] not in ROW_LABELS]
+
+
+def _the_day(a: int, b: int, name: str) -> int | None:
+    """Return the day of ``[a, b)`` whose weekday is ``name`` (None if not exactly one)."""
+    days = [d for d in range(a, b) if WEEKDAYS[date.fromordinal(d).weekday()] == name.lower()]
+    return days[0] if len(days) == 1 else None
 
 
 def _read_table(path: Path, la: str, file_index: int, name: str, sink: _Sink) -> bool:
@@ -366,46 +449,103 @@ def _read_table(path: Path, la: str, file_index: int, name: str, sink: _Sink) ->
         header = [h.strip() for h in next(reader, [])]
         columns = _count_columns(header)
         if not columns:
-            if any(h.endswith("_count") for h in header):
-                sink.notes.append(f"{name}: count columns not named <level>_..._count, skipped")
             return False
-        position = {h: i for i, h in enumerate(header)}
-        if "period_start" not in position or "period_end" not in position:
+        if not {"period_start", "period_end"} <= set(header):
             sink.notes.append(f"{name}: count columns without period_start/period_end, skipped")
             return False
-        i_start, i_end = position["period_start"], position["period_end"]
-        i_weeks = position.get("weeks")
-        i_measure = position.get("measure_id")
-        i_la, i_region = position.get("la_code"), position.get("region_code")
+        table = _Table(header, columns, la, name, file_index, sink)
         for line, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            try:
-                a = sink.ordinal(row[i_start])
-                b = sink.ordinal(row[i_end]) + 1
-            except (ValueError, IndexError):
-                sink.notes.append(f"{name}:{line}: unreadable period dates, row skipped")
-                continue
-            weeks = row[i_weeks].strip() if i_weeks is not None else ""
-            if weeks.isdigit() and (b - a) != 7 * int(weeks):
-                sink.notes.append(f"{name}:{line}: weeks disagrees with the dates")
-            if i_la is not None and i_region is not None:
-                code, region = row[i_la].strip(), row[i_region].strip()
-                if code and region:
-                    if code != la:
-                        sink.notes.append(f"{name}: la_code {code} in folder {la}")
-                    sink.region_of.setdefault(code, region)
-            for i, level, measure in columns:
-                if measure is None:
-                    if i_measure is None:
-                        continue
-                    measure = row[i_measure].strip()
-                value = _parse_count(row[i]) if i < len(row) else None
-                if value is None:
-                    sink.notes.append(f"{name}:{line}: {header[i]} is not a count, skipped")
-                    continue
-                sink.add(measure, level, la, a, b, value, file_index)
+            if row:
+                table.read_row(line, row)
+        for (measure, owner, _, _), found in table.parts.items():
+            sink.partitions[measure].add((owner, tuple(sorted(found))))
     return True
+
+
+class _Table:
+    """The reading of one CSV: its columns, and the state of its running totals and parts."""
+
+    def __init__(
+        self, header: list[str], columns: list[_Column], la: str, name: str, f: int, sink: _Sink
+    ) -> None:
+        self.header, self.columns, self.la, self.name, self.f = header, columns, la, name, f
+        self.sink = sink
+        self.position = {h: i for i, h in enumerate(header)}
+        self.categories = _categories(header, columns)
+        self.daily = [header[i] for i in self.categories] == ["weekday"]
+        own = {c.measure for c in columns if c.level == "own" and c.kind == "cell"}
+        self.own_measure = next(iter(own)) if len(own) == 1 else None
+        # A table naming each row's authority with counts of its own: a table of several LAs.
+        self.several = "la_code" in self.position and any(c.level == "own" for c in columns)
+        self.running: dict[tuple[int, str], tuple[int, int]] = {}
+        self.parts: dict[tuple[str, str, int, int], set[str]] = defaultdict(set)
+
+    def text(self, row: list[str], column: str) -> str:
+        """Return the stripped text of a named column ('' when absent)."""
+        i = self.position.get(column)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def read_row(self, line: int, row: list[str]) -> None:
+        """Read every count of one row."""
+        where = f"{self.name}:{line}"
+        try:
+            a = self.sink.ordinal(self.text(row, "period_start"))
+            b = self.sink.ordinal(self.text(row, "period_end")) + 1
+        except ValueError:
+            self.sink.notes.append(f"{where}: unreadable period dates, row skipped")
+            return
+        weeks = self.text(row, "weeks")
+        if weeks.isdigit() and (b - a) != 7 * int(weeks):
+            self.sink.notes.append(f"{where}: weeks disagrees with the dates")
+        owner = self.text(row, "la_code") or self.la
+        if owner != self.la and not self.several:
+            self.sink.notes.append(f"{self.name}: la_code {owner} in folder {self.la}")
+        if self.text(row, "la_code") and self.text(row, "region_code"):
+            self.sink.region_of.setdefault(owner, self.text(row, "region_code"))
+        labels = [
+            f"{self.header[i]}={row[i].strip() if i < len(row) else ''}" for i in self.categories
+        ]
+        if self.daily:  # each row is the LA's own count of one day of the period
+            day = _the_day(a, b, self.text(row, "weekday"))
+            if day is None:
+                self.sink.notes.append(f"{where}: weekday not a day of the period, skipped")
+                return
+            a, b, labels = day, day + 1, []
+        for column in self.columns:
+            self.read_cell(where, row, column, _Appearance("", column.level, owner, a, b), labels)
+
+    def read_cell(
+        self, where: str, row: list[str], column: _Column, at: _Appearance, labels: list[str]
+    ) -> None:
+        """Read one count of a row (``at``: its level, owner and period; no measure yet)."""
+        measure = column.measure
+        if measure is None and column.kind == "rolling":
+            measure = self.own_measure
+            if measure is None:
+                name = self.header[column.index]
+                self.sink.notes.append(f"{where}: {name}: the measure summed is unknown, skipped")
+                return
+        elif measure is None:
+            measure = self.text(row, "measure_id")
+        if not measure:
+            return
+        value = _parse_count(row[column.index]) if column.index < len(row) else None
+        if value is None:
+            self.sink.notes.append(f"{where}: {self.header[column.index]} is not a count, skipped")
+            return
+        cell = _Appearance(measure, at.level, at.la, at.a, at.b)
+        if column.kind == "rolling":
+            cell = _Appearance(measure, "la", at.la, at.b - ROLLING_DAYS, at.b, terms=ROLLING_DAYS)
+        elif column.kind == "running":
+            origin, k = self.running.get((column.index, at.la), (at.a, 0))
+            self.running[(column.index, at.la)] = (origin, k + 1)
+            cell = _Appearance(measure, "la", at.la, origin, at.b, terms=k + 1)
+        elif column.level == "own" and labels:
+            cell = _Appearance(measure, "part", at.la, at.a, at.b, part="/".join(labels))
+            self.parts[(measure, at.la, at.a, at.b)].add(cell.part)
+        elif column.level == "own":
+            cell = _Appearance(measure, "la", at.la, at.a, at.b)
+        self.sink.add(cell, value, self.f)
 
 
 def _read_authorities(root: Path, notes: list[str]) -> dict[str, str]:
@@ -465,9 +605,11 @@ def read_release(reports_dir: Path | str) -> Release:
             "measure": pd.Series(sink.measure, dtype="object"),
             "level": pd.Series(sink.level, dtype="object"),
             "la": pd.Series(sink.la, dtype="object"),
+            "part": pd.Series(sink.part, dtype="object"),
             "a": np.asarray(sink.a, dtype=np.int64),
             "b": np.asarray(sink.b, dtype=np.int64),
             "value": np.asarray(sink.value, dtype=np.float64),
+            "terms": np.asarray(sink.terms, dtype=np.int64),
             "file": np.asarray(sink.file, dtype=np.int64),
         }
     )
@@ -478,7 +620,8 @@ def read_release(reports_dir: Path | str) -> Release:
             sink.notes.append(
                 f"{code}: region {own} in its tables but {region} in {AUTHORITIES}; {own} used"
             )
-    return Release(root, files, frame, region_of, _dedupe(sink.notes), listed)
+    notes = _dedupe(sink.notes)
+    return Release(root, files, frame, region_of, notes, listed, dict(sink.partitions))
 
 
 def _dedupe(notes: Iterable[str]) -> list[str]:
@@ -498,8 +641,9 @@ class Cells:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per distinct cell: ``area``, ``a``, ``b``, ``value`` (published value, NaN
-        when only ``[c]``), ``vmin``, ``vmax``, ``has_c``.
+        One row per distinct cell: ``area``, ``a``, ``b``, ``value`` (the published copy with
+        the fewest terms, NaN when only ``[c]``), ``terms`` (its published terms), ``tmax``
+        (the most terms of a copy), ``vmin``, ``vmax``, ``has_c``.
     appearances : pandas.DataFrame
         The measure's appearances (see :class:`Release`).
     order : ndarray of int
@@ -524,6 +668,7 @@ class Cells:
         self.a = self.table["a"].to_numpy()
         self.b = self.table["b"].to_numpy()
         self.value = self.table["value"].to_numpy()
+        self.terms = self.table["terms"].to_numpy()
         self.file = self.appearances["file"].to_numpy()
 
     def appearance_rows(self, row: int) -> np.ndarray:
@@ -590,6 +735,8 @@ def _resolve_areas(release: Release) -> pd.Series:
     is_region = frame["level"].eq("region")
     area[is_region] = region[is_region]
     area[frame["level"].eq("england")] = ENGLAND
+    is_part = frame["level"].eq("part")
+    area[is_part] = frame["la"][is_part] + PART + frame["part"][is_part]
     return area
 
 
@@ -661,17 +808,25 @@ def _build_cells(frame: pd.DataFrame) -> Cells:
     keys = pd.MultiIndex.from_arrays([frame["area"], frame["a"], frame["b"]])
     codes, uniques = pd.factorize(keys)
     values = frame["value"].to_numpy()
-    grouped = pd.DataFrame({"code": codes, "value": values, "c": np.isnan(values)}).groupby(
-        "code", sort=True
-    )
-    vmin = grouped["value"].min().to_numpy()
+    published = ~np.isnan(values)
+    terms = np.where(published, frame["terms"].to_numpy(), 0)
+    data = pd.DataFrame({"code": codes, "value": values, "c": ~published, "terms": terms})
+    grouped = data.groupby("code", sort=True)
+    # The value of a cell is its published copy with the fewest terms (the most precise).
+    best = data[published].sort_values(["code", "terms"], kind="stable").drop_duplicates("code")
+    value = np.full(len(uniques), np.nan)
+    value[best["code"].to_numpy()] = best["value"].to_numpy()
+    cell_terms = np.ones(len(uniques), dtype=np.int64)
+    cell_terms[best["code"].to_numpy()] = best["terms"].to_numpy()
     table = pd.DataFrame(
         {
             "area": np.asarray(uniques.get_level_values(0), dtype=object),
             "a": np.asarray(uniques.get_level_values(1), dtype=np.int64),
             "b": np.asarray(uniques.get_level_values(2), dtype=np.int64),
-            "value": vmin,
-            "vmin": vmin,
+            "value": value,
+            "terms": cell_terms,
+            "tmax": grouped["terms"].max().to_numpy(),
+            "vmin": grouped["value"].min().to_numpy(),
             "vmax": grouped["value"].max().to_numpy(),
             "has_c": grouped["c"].any().to_numpy(),
         }
@@ -910,6 +1065,8 @@ class _MeasureScan:
         Rule being checked.
     sink : dict
         Findings by key, shared by all measures (first finding of a key wins).
+    partitions : iterable of (str, tuple of str)
+        The breakdowns of the measure: an LA and the categories of its parts.
     """
 
     def __init__(
@@ -920,8 +1077,10 @@ class _MeasureScan:
         hierarchy: Hierarchy,
         rule: Rule,
         sink: dict[tuple[object, ...], Finding],
+        partitions: Iterable[tuple[str, tuple[str, ...]]] = (),
     ) -> None:
         self.measure = measure
+        self.partitions = set(partitions)
         self.cells = cells
         self.file_names = files
         self.hierarchy = hierarchy
@@ -1005,7 +1164,8 @@ class _MeasureScan:
     # ---------------------------------------------------------------- published values
 
     def check_published(self) -> None:
-        """Flag unsafe published counts, inconsistent duplicates and [c] published elsewhere."""
+        """Flag unsafe published counts, inconsistent duplicates and [c] published elsewhere
+        (a copy within the rounding of its terms is consistent)."""
         t = self.cells.table
         published = t["value"].notna().to_numpy()
         vmin, vmax = t["vmin"].to_numpy(), t["vmax"].to_numpy()
@@ -1021,7 +1181,9 @@ class _MeasureScan:
                 "published count in the unsafe range",
                 files=self.files(row),
             )
-        for duplicate in map(int, np.flatnonzero(published & (vmin != vmax))):
+        # Copies differ by at most the rounding of both: each term of each off by half a base.
+        slack = 2 * t["tmax"].to_numpy() * self.rule.half + VALUE_EPS
+        for duplicate in map(int, np.flatnonzero(published & (vmax - vmin > slack))):
             self._duplicate(duplicate)
         for row in map(int, np.flatnonzero(published & t["has_c"].to_numpy())):
             area, a, b = self.interval_of(row)
@@ -1063,6 +1225,7 @@ class _MeasureScan:
         for area in sorted(self.dirty):
             rows = self.cells.by_area.get(area, np.zeros(0, dtype=np.int64))
             ca, cb, cv = self.cells.a[rows], self.cells.b[rows], self.cells.value[rows]
+            ct = self.cells.terms[rows]
             known = ~np.isnan(cv)
             derived = self.derived.get(area, {})
             da = np.array([k[0] for k in derived], dtype=np.int64)
@@ -1074,9 +1237,9 @@ class _MeasureScan:
                 ea=np.concatenate([ca[known], da]),
                 eb=np.concatenate([cb[known], db]),
                 values=np.concatenate([cv[known], [d.value for d in derived.values()]]),
-                terms=np.concatenate(
-                    [np.ones(int(known.sum())), [d.terms for d in derived.values()]]
-                ).astype(np.int64),
+                terms=np.concatenate([ct[known], [d.terms for d in derived.values()]]).astype(
+                    np.int64
+                ),
                 refs=refs,
             )
 
@@ -1234,7 +1397,7 @@ class _MeasureScan:
     # ---------------------------------------------------------------- across areas
 
     def _families(self) -> list[_Family]:
-        """Build the hierarchical relation families of this measure."""
+        """Build the relation families of this measure: hierarchical, and breakdowns."""
         h = self.hierarchy
         groups = [
             (f"region {r} = sum of its LAs", r, las, h.region_has_rest(r))
@@ -1245,9 +1408,19 @@ class _MeasureScan:
                 ("England = sum of the regions", ENGLAND, list(h.regions), h.regions_have_rest)
             )
         groups.append(("England = sum of all LAs", ENGLAND, h.las, h.las_have_rest))
+        parts = [
+            (
+                f"{la} = sum of its parts by {labels[0].split('=')[0]}",
+                la,
+                [la + PART + p for p in labels],
+            )
+            for la, labels in sorted(self.partitions)
+        ]
         families: list[_Family] = []
-        for name, parent, children, rest in groups:
-            rows = [self.cells.by_area[x] for x in [parent, *children] if x in self.cells.by_area]
+        for name, parent, children, rest in [*groups, *((n, p, c, False) for n, p, c in parts)]:
+            # A breakdown's relations hold over its parts' periods only.
+            over = children if PART in children[0] else [parent, *children]
+            rows = [self.cells.by_area[x] for x in over if x in self.cells.by_area]
             if not rows:
                 continue
             sel = np.concatenate(rows)
@@ -1425,11 +1598,12 @@ def exact_linear_audit(ms: _MeasureScan) -> list[Finding]:
     """Report every [c] cell of one measure that the published cells determine exactly.
 
     Leaves are LA x segment, segments being the intervals between consecutive breakpoints of
-    the measure. A published cell of area ``X`` over ``[a, b)`` is the 0/1 row summing the
-    leaves of the LAs in ``X`` over the segments in ``[a, b)``. A ``[c]`` cell is determined
-    when its row lies in the row space of the published rows, i.e. is orthogonal to their null
-    space; this is tested by projecting on the row space spanned by the right singular vectors
-    of an SVD. The value is the minimum-norm combination of published values.
+    the measure; an LA broken down into parts has a leaf per combination of its parts'
+    categories (see :func:`split_by_parts`). A published cell of area ``X`` over ``[a, b)`` is
+    the 0/1 row summing the leaves of ``X`` over the segments in ``[a, b)``. A ``[c]`` cell is
+    determined when its row lies in the row space of the published rows, i.e. is orthogonal
+    to their null space; this is tested by projecting on the row space spanned by the right
+    singular vectors of an SVD. The value is the minimum-norm combination of published values.
 
     Parameters
     ----------
@@ -1442,7 +1616,7 @@ def exact_linear_audit(ms: _MeasureScan) -> list[Finding]:
         Kind ``linear_determined``, one per determined ``[c]`` cell.
     """
     t = ms.cells.table
-    members = leaf_groups(ms.hierarchy)
+    members = split_by_parts(leaf_groups(ms.hierarchy), ms.partitions)
     n_groups = 1 + max((g for groups in members.values() for g in groups), default=-1)
     breaks = np.unique(np.concatenate([t["a"].to_numpy(), t["b"].to_numpy()]))
     n_seg = len(breaks) - 1
@@ -1532,6 +1706,43 @@ def leaf_groups(h: Hierarchy) -> dict[str, list[int]]:
     return members
 
 
+def split_by_parts(
+    members: dict[str, list[int]], partitions: Iterable[tuple[str, tuple[str, ...]]]
+) -> dict[str, list[int]]:
+    """Split the leaf group of every LA broken down into parts, once per combination of
+    categories (one from each of its breakdowns).
+
+    Parameters
+    ----------
+    members : dict of str to list of int
+        Area to leaf groups (see :func:`leaf_groups`).
+    partitions : iterable of (str, tuple of str)
+        An LA and the categories of one breakdown of its count.
+
+    Returns
+    -------
+    dict of str to list of int
+        Area to leaf groups: every area that held the LA's group holds all of its new
+        groups; a part's area holds the groups of its category.
+    """
+    out = {area: list(groups) for area, groups in members.items()}
+    fresh = itertools.count(1 + max((g for gs in members.values() for g in gs), default=-1))
+    by_la: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for la, parts in sorted(set(partitions)):
+        by_la[la].append(parts)
+    for la, breakdowns in by_la.items():
+        combinations = list(itertools.product(*breakdowns))
+        new = [next(fresh) for _ in combinations]
+        old = set(out.get(la, []))
+        for area, groups in out.items():
+            if old & set(groups):
+                out[area] = [g for g in groups if g not in old] + new
+        for group, combination in zip(new, combinations, strict=True):
+            for part in combination:
+                out.setdefault(la + PART + part, []).append(group)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
@@ -1599,6 +1810,7 @@ def scan(
             hierarchy,
             rule,
             sink,
+            release.partitions.get(str(measure), ()),
         )
         for measure, part in frame.groupby("measure", sort=True)
     ]
@@ -1609,8 +1821,9 @@ def scan(
         notes.append(f"propagation stopped after {max_rounds} rounds")
     findings = list(sink.values())
     if linear_audit:
-        n_groups = 1 + max(g for gs in leaf_groups(hierarchy).values() for g in gs)
         for ms in scans:
+            members = split_by_parts(leaf_groups(hierarchy), ms.partitions)
+            n_groups = 1 + max(g for gs in members.values() for g in gs)
             n_seg = len(np.unique(np.concatenate([ms.cells.a, ms.cells.b]))) - 1
             size = len(ms.cells.table) * n_groups * n_seg
             if size > max_linear_entries:
