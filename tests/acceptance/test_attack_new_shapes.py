@@ -14,15 +14,18 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from ldsa.sdc import load_policy
+from ldsa import sdc
+from ldsa.sdc import Policy, load_policy
 from ldsa.sdc.differencing import Breach, scan_relations
 from ldsa.testing import (
     write_authorities,
     write_breakdown,
     write_days,
     write_every_authority,
+    write_linked_release,
     write_running_totals,
     write_series,
     write_table,
@@ -285,3 +288,91 @@ def test_rows_the_attack_cannot_place(tmp_path: Path) -> None:
         f"{A}/tables/x-daily.csv:2: weekday not a day of the period, skipped",
         f"{A}/tables/x-two.csv:2: seven_day_count: the measure summed is unknown, skipped",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The library's own release of sums (found in an end-to-end run of the three templates)
+# --------------------------------------------------------------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PLAN_WEEKS = [MONDAY + dt.timedelta(weeks=i) for i in range(6)]
+
+
+def _plan(policy: Policy, measure: str, a_weeks: list[int]) -> sdc.LinkedPlan:
+    """A's weekly counts as given; B and C (in R1) large, D alone in R2."""
+    rows = [(A, R1, w.isoformat(), n) for w, n in zip(PLAN_WEEKS, a_weeks, strict=True)]
+    for k, la in enumerate((B, C)):
+        rows += [(la, R1, w.isoformat(), 60 + 7 * k + 3 * i) for i, w in enumerate(PLAN_WEEKS)]
+    rows += [(D, R2, w.isoformat(), 90 + i) for i, w in enumerate(PLAN_WEEKS)]
+    frame = pd.DataFrame(rows, columns=["la_code", "region_code", "week", f"{measure}_count"])
+    return sdc.plan_linked_counts(
+        frame, count_column=f"{measure}_count", period_column="week", policy=policy
+    )
+
+
+def _scanned(root: Path, policy: Policy) -> tuple[set[str], set[str]]:
+    """What ``ldsa check`` and the attack find: each finding's period and kind."""
+    checked = {f"{f.cell} ({f.rule.value})" for f in sdc.check_release(root, policy).findings}
+    report = attack.scan(
+        root, policy.threshold, zeros_disclosive=policy.zeros_are_disclosive,
+        round_base=policy.round_base,
+    )  # fmt: skip
+    return checked, {f"{f.period_start} to {f.period_end} ({f.kind})" for f in report.findings}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="sdc.release_sums withholds a seven-day count wherever a day in it is withheld, "
+    "also where released cells determine it: Sunday's count is the week's total, released in "
+    "the plan's table; a window from Tuesday is that week less its Monday plus the next "
+    "(cases_and_testing-daily.csv: seven_day_count)",
+)
+@pytest.mark.parametrize("name", ["default", "strict"])
+def test_the_library_daily_sums_give_nothing_away(tmp_path: Path, name: str) -> None:
+    """A daily breakdown (one small day, so two withheld) and its seven-day sums, released
+    by the library beside the plan's weekly table, pin no withheld cell."""
+    policy = load_policy(name)
+    days = [20 + (3 * d) % 11 for d in range(7 * len(PLAN_WEEKS))]
+    days[9] = 2  # a Wednesday
+    plan = _plan(policy, "cases", [sum(days[7 * w : 7 * w + 7]) for w in range(len(PLAN_WEEKS))])
+    write_linked_release({"cases": plan}, tmp_path)
+    dates = [MONDAY + dt.timedelta(days=d) for d in range(len(days))]
+    parts = pd.DataFrame(
+        {"date": dates, "weekday": [WEEKDAYS[d.weekday()] for d in dates], "cases_count": days}
+    )
+    daily = sdc.release_breakdown(
+        plan, A, parts, step=sdc.TimeStep.WEEK, date_column="date", category_column="weekday",
+        count_column="cases_count", policy=policy, output_id="x/daily", categories=WEEKDAYS,
+    )  # fmt: skip
+    sums = sdc.release_sums(
+        daily, "cases_count", window=7, name="seven_day_count", policy=policy, output_id="x/s"
+    )
+    (tmp_path / A / "tables" / "x-daily.csv").write_text(sums.to_csv_text(), encoding="utf-8")
+    assert "[c]" in sums.to_csv_text()
+    assert _scanned(tmp_path, policy) == (set(), set())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="sdc.release_sums withholds every running total from the first withheld period on, "
+    "but each one after the last withheld period is the released period total less the "
+    "released periods after it (mortality-cumulative_excess_deaths.csv: "
+    "cumulative_deaths_count)",
+)
+@pytest.mark.parametrize("name", ["default", "strict"])
+def test_the_library_running_totals_give_nothing_away(tmp_path: Path, name: str) -> None:
+    """Running totals released by the library beside the plan's weekly table (one week
+    withheld) and its period total pin no withheld cell."""
+    policy = load_policy(name)
+    plan = _plan(policy, "deaths", [40, 3, 45, 50, 55, 60])
+    write_linked_release({"deaths": plan}, tmp_path)
+    series = plan.table(A, output_id="x/deaths")
+    sums = sdc.release_sums(
+        series, "la_deaths_count", window=None, name="cumulative_deaths_count",
+        policy=policy, output_id="x/running",
+    )  # fmt: skip
+    (tmp_path / A / "tables" / "x-running.csv").write_text(sums.to_csv_text(), encoding="utf-8")
+    assert "[c]" in sums.to_csv_text()
+    assert _scanned(tmp_path, policy) == (set(), set())
