@@ -152,34 +152,32 @@ def _read_file(
     own = {c.measure for c in columns if c.level == "own" and c.kind == "cell"}
     daily = categories == ["weekday"]  # a day's count is the authority's own
     categories = [] if daily else categories
-    firsts: dict[tuple[str, str], tuple[dt.date, int]] = {}
+    firsts: dict[tuple[str, Key], tuple[dt.date, int]] = {}
     groups: dict[tuple[Key, Span], list[Key]] = {}
     for row in rows:
         span = _span(row)
+        if span is not None and daily:
+            span = _weekday(span, _text(row, "weekday"))
         if span is None:
             continue
         authority = _row_authority(row, folder)
-        if daily:
-            span = _weekday(span, _text(row, "weekday"))
         for column in columns:
             measure = column.measure
             if not measure and column.kind == "rolling" and len(own) == 1:
                 measure = next(iter(own))  # the seven-day sum of the table's one count
             elif not measure and _text(row, "measure_id"):
                 measure = f"{_text(row, 'measure_id')}_count"
-            if not measure or span is None:
+            key = _key(batch, name, column, measure, authority, categories, row)
+            if key is None:
                 continue
             cell_span, weight = span, 1
             if column.kind == "rolling":
                 cell_span, weight = (span[1] - _ROLLING_DAYS * _DAY, span[1]), _ROLLING_DAYS
-            elif column.kind == "running":
-                origin, weight = firsts.get((column.name, authority), (span[0], 0))
-                firsts[(column.name, authority)] = (origin, weight + 1)
+            elif column.kind == "running":  # from the first row of the same area
+                origin, weight = firsts.get((column.name, key), (span[0], 0))
+                firsts[(column.name, key)] = (origin, weight + 1)
                 cell_span, weight = (origin, span[1]), weight + 1
-            key = _key(batch, name, column, measure, authority, categories, row)
-            if key is None:
-                continue
-            if key[1] not in _LEVELS:
+            elif key[1] not in _LEVELS:
                 groups.setdefault(((measure, "la", authority), cell_span), []).append(key)
             value = _parse(row.get(column.name))
             batch.cells.append(Cell(key, cell_span, value, weight, name, f"{name}:{column.name}"))
@@ -198,8 +196,10 @@ def _key(
     row: dict[str, str],
 ) -> Key | None:
     """Whose count a cell is: an authority's, its region's, England's, or a part of the
-    authority's (a breakdown's category); None when the region is unknown."""
-    if column.level == "own" and column.kind == "cell" and categories:
+    authority's (a breakdown's category); None without a measure, or a region."""
+    if not measure:
+        return None
+    if column.level == "own" and categories:
         part = "/".join(categories) + "=" + "/".join(_text(row, c) for c in categories)
         return (measure, part, authority)
     if column.level == "england":

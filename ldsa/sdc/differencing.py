@@ -149,16 +149,17 @@ def scan_relations(reports_dir: str | Path, policy: Policy) -> RelationScan:
     with the cells between them (running totals); a region's cell and its authorities'
     values over the same span; England's and its regions', and England's and all its
     authorities'; an authority's value over a breakdown's period and the parts of that
-    period. An area's value over a span is known when its released cells, or two
-    released totals from the same first day, make it up; otherwise its suppressed cells
-    in the span, or its whole unpublished value, are unknowns. A relation with unknowns
-    on one side only is judged: one suppressed cell alone is pinned (and counts as known
-    in the next pass, until nothing changes), several whose sum is unsafe are a small
-    sum. Under rounding every published term is known to within half a base times its
-    weight (the terms a released sum adds up), a sum is flagged only when all of its
-    possible values are unsafe, and a pinned cell is always flagged. A cell withheld in
-    one file and released in another is pinned; two released copies are inconsistent
-    when they differ by more than their rounding allows.
+    period. An area's value over a span is known when a chain of its known cells, added or
+    taken away, links the span's first day to the day after its last (its cells, a
+    difference of totals, a week less its Monday plus the next); otherwise its suppressed
+    cells in the span, or its whole unpublished value, are unknowns. A suppressed cell so
+    linked is pinned, and known from then on (until nothing changes); a relation with
+    unknowns on one side only is judged: one suppressed cell alone is pinned, several whose
+    sum is unsafe are a small sum. Under rounding every published term is known to within
+    half a base times its weight (the terms a released sum adds up), a sum is flagged only
+    when all of its possible values are unsafe, and a pinned cell is always flagged (not
+    propagated). A cell withheld in one file and released in another is pinned; two
+    released copies are inconsistent when they differ by more than their rounding allows.
     """
     batch = read_batch(Path(reports_dir))
     areas: dict[Key, AreaCells] = {}
@@ -256,7 +257,7 @@ def _check(
             relations += 1
             pins += _judge((file, family.total, span), whole, pieces, areas, policy, findings)
     for key, span, value in pins:
-        areas[key].values[span] = value
+        areas[key].pin(span, value)
         pinned.add(key)
     return relations, pinned
 
