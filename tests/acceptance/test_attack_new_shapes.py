@@ -272,6 +272,31 @@ def test_planted_release(tmp_path: Path, name: str) -> None:
     assert all(f.breach is Breach.PINNED for f in scan_relations(tmp_path, policy).findings)
 
 
+@pytest.mark.parametrize(
+    ("name", "released", "flagged"),
+    [("default", "35", True), ("strict", "35", False), ("strict", "45", True)],
+)
+def test_a_small_sum_of_withheld_parts(
+    tmp_path: Path, name: str, released: str, flagged: bool
+) -> None:
+    """Two withheld parts of a known total sum to its rest: 40 less 35 is 5, unsafe; under
+    strict (to 5, 0..7 unsafe) it is anywhere in 1..9 (two terms of +-2), not all unsafe,
+    and 45 less 45 is in 0..4, all unsafe. Both scanners agree."""
+    policy = load_policy(name)
+    series(tmp_path, ("40" if released == "35" else "45", "50"))
+    parts(tmp_path, [(0, "a", released), (0, "b", "[c]"), (0, "c", "[c]")])
+    report = attack.scan(
+        tmp_path, policy.threshold, zeros_disclosive=policy.zeros_are_disclosive,
+        round_base=policy.round_base,
+    )  # fmt: skip
+    sums = {(f.kind, f.period_start, f.period_end) for f in report.findings}
+    first, last = (d.isoformat() for d in week(0))
+    assert sums == ({("unsafe_sum", first, last)} if flagged else set()), describe(report)
+    checked = {(f.breach, f.area, f.period) for f in scan_relations(tmp_path, policy).findings}
+    expected = {(Breach.SMALL_SUM, A, f"{first} to {last}")} if flagged else set()
+    assert checked == expected
+
+
 def test_rows_the_attack_cannot_place(tmp_path: Path) -> None:
     """A weekday that is no day of its period, and a seven-day sum beside two counts, are
     noted and not read; a table of several authorities names them without a note."""
