@@ -192,7 +192,7 @@ from ldsa.sdc.render import (
 )
 from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, stack
 from ldsa.sdc.scan import CheckReport, Finding, FindingRule, check_release, scan_outputs
-from ldsa.sdc.sums import release_sums
+from ldsa.sdc.sums import GroupTotals, release_sums
 from ldsa.sdc.timeline import Timeline, TimeStep
 
 __all__ = [
@@ -208,6 +208,7 @@ __all__ = [
     "FigureSeries",
     "Finding",
     "FindingRule",
+    "GroupTotals",
     "LinkedPlan",
     "OutputKind",
     "Policy",

@@ -209,9 +209,8 @@ def describe(record: Record, policy: Policy) -> str:
     properties = dict(record.properties)
     step = properties.get("time_step")
     if step and step != "week":
-        parts.append(
-            f"coarsened: released by {step}, not by week. {properties['time_step_reason']}"
-        )
+        reason = properties.get("time_step_reason", "")
+        parts.append(f"coarsened: released by {step}, not by week. {reason}".rstrip())
     if not parts:
         return f"{record.status.value}: nothing withheld"
     return f"{record.status.value}: " + "; ".join(parts)

@@ -7,6 +7,8 @@ otherwise. :func:`release_sums` makes such sums only from released cells.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import OutputKind, Rule, make_record
 from ldsa.sdc.render import require_safe
@@ -22,6 +24,7 @@ def release_sums(
     policy: Policy,
     output_id: str,
     description: str = "",
+    totals: GroupTotals | None = None,
 ) -> SafeTable:
     """Release the sums of a released count column over trailing windows of rows.
 
@@ -38,6 +41,10 @@ def release_sums(
         The new count column (its name must end in ``_count``).
     policy, output_id, description
         As for the other release functions.
+    totals
+        Released totals of groups of the rows (each week's days; all the rows), whose
+        rows are all in ``table``: a window holding every withheld row of a group whose
+        total is released is determined by released values, and is released too.
 
     Returns
     -------
@@ -58,7 +65,9 @@ def release_sums(
     Notes
     -----
     A released sum is a function of released values only, so it reveals nothing the
-    table does not; under a rounding policy it is a sum of rounded counts (a multiple of
+    release does not; a sum withheld although released values determine it would be a
+    withheld cell anyone can work out (a week's last 7-day sum is the week's total), so it
+    is released instead; under a rounding policy it is a sum of rounded counts (a multiple of
     the base), never rounded again.
 
     References
@@ -77,6 +86,7 @@ def release_sums(
     rows = [r for r in range(safe.n_rows) if r != safe.total_row]
     span = len(rows) if window is None else window
     known = [None if safe.status(r, column).suppressed else safe.value(r, column) for r in rows]
+    groups = _groups(safe, rows, known, totals, output_id)
     carried = _carried(safe, column)
     values: list[list[Value]] = []
     statuses: list[list[CellStatus]] = []
@@ -84,13 +94,12 @@ def release_sums(
     shown = rows if window is None else rows[window - 1 :]
     for out, row in enumerate(shown):
         position = rows.index(row)
-        terms = known[max(0, position - span + 1) : position + 1]
-        if any(term is None for term in terms):
-            total: Value = None
+        first = max(0, position - span + 1)
+        total = _window_sum(known, range(first, position + 1), groups)
+        if total is None:
             total_status = CellStatus.SUPPRESSED_DISCLOSURE
             cells.setdefault(Rule.DERIVED, []).append((out, len(labels) + 1))
         else:
-            total = sum(int(term) for term in terms if term is not None)
             total_status = CellStatus.ROUNDED if policy.rounds else CellStatus.RELEASED
         values.append([*(safe.value(row, c) for c in labels), safe.value(row, column), total])
         statuses.append(
@@ -123,6 +132,81 @@ def release_sums(
         statuses=statuses,
         record=record,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupTotals:
+    """Released totals of groups of a table's rows, for :func:`release_sums`.
+
+    Attributes
+    ----------
+    table
+        A released table of the totals (a plan's weekly table, or its period total).
+    column
+        Its count column holding each total.
+    key
+        A label column of both tables naming each row's group (``period_start``: a week's
+        days and the week); ``None``: one group of every row, and ``table`` has one row.
+    """
+
+    table: SafeTable
+    column: str
+    key: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Group:
+    total: int | None  #: released total (None: withheld or not given)
+    withheld: frozenset[int]  #: positions of the group's withheld rows
+    released: int  #: sum of the group's released rows
+
+
+def _groups(
+    table: SafeTable,
+    rows: list[int],
+    known: list[Value],
+    totals: GroupTotals | None,
+    output_id: str,
+) -> dict[int, _Group]:
+    """Each row position's group (no groups without ``totals``)."""
+    if totals is None:
+        return {}
+    given = require_safe(totals.table, f"{output_id}: release_sums totals")
+    if totals.column not in given.columns_of_kind(ColumnKind.COUNT) or (
+        totals.key is None and given.n_rows != 1
+    ):
+        raise ValueError(
+            f"{output_id}: totals need a count column and, without a key, exactly one row."
+        )
+    released = {
+        None if totals.key is None else given.text(r, totals.key): given.value(r, totals.column)
+        for r in range(given.n_rows)
+        if not given.status(r, totals.column).suppressed
+    }
+    keys = [None if totals.key is None else table.text(r, totals.key) for r in rows]
+    out: dict[int, _Group] = {}
+    for key in dict.fromkeys(keys):
+        members = [p for p, k in enumerate(keys) if k == key]
+        total = released.get(key)
+        group = _Group(
+            None if total is None else int(total),
+            frozenset(p for p in members if known[p] is None),
+            sum(int(known[p] or 0) for p in members),
+        )
+        out |= dict.fromkeys(members, group)
+    return out
+
+
+def _window_sum(known: list[Value], window: range, groups: dict[int, _Group]) -> int | None:
+    """The sum of a window, where released values determine it; else None."""
+    withheld = {p for p in window if known[p] is None}
+    total = sum(int(known[p] or 0) for p in window)
+    for group in {id(groups[p]): groups[p] for p in withheld if p in groups}.values():
+        if group.total is None or not group.withheld <= set(window):
+            return None
+        total += group.total - group.released  # the group's withheld rows, together
+        withheld -= group.withheld
+    return None if withheld else total
 
 
 def _carried(table: SafeTable, column: str) -> dict[int, list[Rule]]:

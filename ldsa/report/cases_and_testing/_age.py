@@ -16,6 +16,7 @@ from ldsa.report.cases_and_testing._common import (
 from ldsa.report.figures import FigureOutput
 from ldsa.report.groupings import AGES
 from ldsa.report.measures import CASES
+from ldsa.report.tables import ReleasedTable
 
 
 class AgeSections(CasesBase):
@@ -27,7 +28,7 @@ class AgeSections(CasesBase):
         inside = rows[(rows["date"] >= self.weeks[0])
                       & (rows["date"] <= self.weeks[-1] + pd.Timedelta(days=6))]  # fmt: skip
         options = []
-        for step in (sdc.TimeStep.WEEK, sdc.TimeStep.MONTH, sdc.TimeStep.QUARTER):
+        for step in sdc.TimeStep:
             for grouping in AGES:
                 parts = pd.DataFrame(
                     {
@@ -87,10 +88,21 @@ class AgeSections(CasesBase):
             description=f"Cases by {choice.option.name} and average weekly rates per 100,000",
         )
 
-    def age_heatmap(self) -> FigureOutput:
-        """Weekly rates per 100,000 by age group as a heatmap."""
+    def age_heatmap(self) -> FigureOutput | ReleasedTable:
+        """Weekly rates per 100,000 by age group as a heatmap; a table of the whole period's
+        rates where the numbers can only be released as period totals."""
         self.release.csv("by_age", self.by_age)
         choice = self._age_choice
+        note = f" {choice.note}" if choice.note else ""
+        if choice.option.step is sdc.TimeStep.PERIOD:
+            headers = {
+                "age_group": "Age group",
+                "cases_count": "Cases",
+                "weekly_rate": "Average weekly rate per 100,000",
+            }
+            shown = self.by_age.select(output_id=self.uid("by_age_shown"), columns=list(headers))
+            caption = f"Cases by age over the whole period, {self.names()['la']}.{note}"
+            return ReleasedTable(shown, caption, headers)
         figure = charts.heatmap(
             self.by_age,
             band_column="age_group",
@@ -98,6 +110,4 @@ class AgeSections(CasesBase):
             title=f"Cases by age, {self.names()['la']}",
             unit="Cases per 100,000 people a week",
         )
-        if not choice.note:
-            return figure
-        return dataclasses.replace(figure, caption=f"{figure.caption} {choice.note}")
+        return dataclasses.replace(figure, caption=f"{figure.caption}{note}") if note else figure

@@ -59,6 +59,7 @@ class DailySections(CasesBase):
             categories=WEEKDAYS,
             description="Cases by specimen date, per day",
         )
+        weeks = self.plan(CASES).table(self.la_code, output_id=self.uid("daily_weeks"))
         rolling = sdc.release_sums(
             days,
             "cases_count",
@@ -67,6 +68,7 @@ class DailySections(CasesBase):
             policy=self.policy,
             output_id=self.uid("daily_sums"),
             description="Cases in the 7 days to each day",
+            totals=sdc.GroupTotals(weeks, f"la_{CASES.count_column}", key="period_start"),
         )
         released = rolling.released_frame()
         complete = np.asarray(dates_of(released) < pd.Timestamp(self.incomplete_from))

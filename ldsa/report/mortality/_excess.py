@@ -189,6 +189,7 @@ class ExcessSections(MortalityBase):
         """Excess deaths since the period began, at the end of each period of the step, with
         95% prediction intervals; from the first withheld period on, withheld."""
         column = f"la_{DEATHS.count_column}"
+        whole = self.plan(DEATHS).period_table(self.la_code, output_id=self.uid("excess_whole"))
         counts = sdc.release_sums(
             self.excess,
             column,
@@ -197,6 +198,7 @@ class ExcessSections(MortalityBase):
             policy=self.policy,
             output_id=self.uid("cumulative_excess_counts"),
             description="Deaths registered since the period began",
+            totals=sdc.GroupTotals(whole, column),
         )
         released = counts.released_frame()
         running = self._excess_model.totals_by("period", running=True).set_index("period")

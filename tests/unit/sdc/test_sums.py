@@ -101,3 +101,65 @@ def test_released_sums_add_up_released_terms_only(counts: list[int], window: int
         assert sums.status(row, "s_count").suppressed == withheld
         if not withheld:
             assert sums.value(row, "s_count") == sum(counts[t] for t in terms)
+
+
+def _weeks_of_days(counts: list[int], policy: Policy) -> tuple[sdc.SafeTable, sdc.SafeTable]:
+    """Fourteen days in two weeks (released day by day) and the two weeks' totals."""
+    weeks = ["2021-01-04"] * 7 + ["2021-01-11"] * 7
+    frame = pd.DataFrame({"week": weeks, "day": range(14), "cases_count": counts})
+    days = sdc.release_counts(frame, ["cases_count"], policy=policy, output_id="E1/t/days",
+                              label_columns=["week", "day"])  # fmt: skip
+    totals = pd.DataFrame({"week": ["2021-01-04", "2021-01-11"],
+                           "week_count": [sum(counts[:7]), sum(counts[7:])]})  # fmt: skip
+    return days, sdc.release_counts(totals, ["week_count"], policy=policy, output_id="E1/t/w")
+
+
+def test_sums_the_released_totals_determine_are_released(default_policy: Policy) -> None:
+    """A 7-day sum holding every withheld day of a week whose total is released is that
+    total's share, so it is released; one holding only some of them stays withheld."""
+    counts = [20, 3, 4, 30, 25, 22, 21, 40, 41, 5, 6, 43, 44, 45]
+    days, weeks = _weeks_of_days(counts, default_policy)
+    sums = release_sums(days, "cases_count", window=7, name="s_count", policy=default_policy,
+                        output_id="E1/t/s",
+                        totals=sdc.GroupTotals(weeks, "week_count", key="week"))  # fmt: skip
+    texts = [sums.text(r, "s_count") for r in range(sums.n_rows)]
+    running = [sum(counts[k : k + 7]) for k in range(8)]
+    # Days 1-2 and 9-10 are withheld, two in each week, as a breakdown withholds them.
+    assert texts[0] == str(running[0]) == str(sum(counts[:7]))  # the first week: its total
+    assert texts[1] == str(running[1])  # both of the first week's withheld days inside
+    assert texts[2:4] == ["[c]", "[c]"]  # one of a week's two withheld days inside
+    assert texts[4:] == [str(v) for v in running[4:]]
+    assert texts[7] == str(sum(counts[7:]))
+    plain = release_sums(days, "cases_count", window=7, name="s_count", policy=default_policy,
+                         output_id="E1/t/p")  # fmt: skip
+    assert [plain.text(r, "s_count") for r in range(8)] == ["[c]"] * 8
+
+
+def test_a_running_total_the_period_total_determines(default_policy: Policy) -> None:
+    """Running totals after the last withheld period are the period total less the later
+    released periods: released; those between withheld periods stay withheld."""
+    frame = pd.DataFrame({"week": ["a", "b", "c", "d"], "n_count": [20, 3, 4, 30]})
+    weekly = sdc.release_counts(frame, ["n_count"], policy=default_policy, output_id="E1/t/n")
+    whole = sdc.release_counts(pd.DataFrame({"all": ["all"], "n_count": [57]}), ["n_count"],
+                               policy=default_policy, output_id="E1/t/all")  # fmt: skip
+    sums = release_sums(weekly, "n_count", window=None, name="s_count", policy=default_policy,
+                        output_id="E1/t/s", totals=sdc.GroupTotals(whole, "n_count"))  # fmt: skip
+    assert [sums.text(r, "s_count") for r in range(4)] == ["20", "[c]", "27", "57"]
+
+
+def test_totals_must_be_released_counts(default_policy: Policy) -> None:
+    """Totals are a released table's count column, with a key unless they are one row."""
+    days, weeks = _weeks_of_days([20] * 14, default_policy)
+    arguments = {"window": 7, "name": "s_count", "policy": default_policy, "output_id": "x"}
+    with pytest.raises(ValueError, match="exactly one row"):
+        release_sums(days, "cases_count", totals=sdc.GroupTotals(weeks, "week_count"), **arguments)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="count column"):
+        release_sums(days, "cases_count", totals=sdc.GroupTotals(weeks, "week", key="week"),  # type: ignore[arg-type]
+                     **arguments)  # fmt: skip
+    with pytest.raises(DisclosureError):
+        release_sums(days, "cases_count",  # type: ignore[arg-type]
+                     totals=sdc.GroupTotals(weeks.released_frame(), "week_count", key="week"),  # type: ignore[arg-type]
+                     **arguments)  # fmt: skip
+    missing = release_sums(days, "cases_count", totals=sdc.GroupTotals(
+        weeks.select(output_id="one", rows=[0]), "week_count", key="week"), **arguments)  # type: ignore[arg-type]  # fmt: skip
+    assert missing.text(7, "s_count") == "140"
