@@ -9,11 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ldsa import sdc
 from ldsa.data.store import Store
 from ldsa.errors import DisclosureError
 from ldsa.report import charts
 from ldsa.report.cases_and_testing import REPORTING_LAG_DAYS, CasesAndTesting
+from ldsa.report.cases_and_testing._common import UNRELIABLE_BELOW
 from ldsa.report.comparators import K
+from ldsa.report.groupings import AGES
+from ldsa.report.measures import CASES
 
 PERIOD = ("2020-03-01", "2022-03-31")
 
@@ -24,6 +28,26 @@ def largest(small_store: Path) -> CasesAndTesting:
     store = Store(small_store)
     people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
     return CasesAndTesting.open(str(small_store), str(people.idxmax()), *PERIOD)
+
+
+@pytest.fixture(scope="module")
+def weekly(small_store: Path, tmp_path_factory: pytest.TempPathFactory) -> CasesAndTesting:
+    """The same authority under a test policy that releases every count weekly (threshold
+    1): the small store's counts are too small for days under the default policy, and the
+    daily arithmetic is what is tested here."""
+    default = (Path(sdc.__file__).parent.parent / "policies" / "default.yaml").read_text()
+    policy = tmp_path_factory.mktemp("policy") / "weekly.yaml"
+    policy.write_text(
+        default.replace("name: default", "name: weekly-test")
+        .replace("threshold: 10", "threshold: 1")
+        .replace("max_withheld_share: 0.2", "max_withheld_share: 1.0")
+        + 'weaker_than_default: "tests the arithmetic of daily counts only"\n'
+    )
+    store = Store(small_store)
+    people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
+    report = CasesAndTesting.open(str(small_store), str(people.idxmax()), *PERIOD, str(policy))
+    assert report.step(CASES) is sdc.TimeStep.WEEK
+    return report
 
 
 def _weekly(report: CasesAndTesting, table: str, column: str) -> pd.Series:
@@ -105,3 +129,60 @@ def test_charts_refuse_raw_frames(largest: CasesAndTesting) -> None:
     with pytest.raises(DisclosureError):
         charts.levels_with_interval(raw, names=largest.names(), value="positivity",  # type: ignore[arg-type]
                                     unit="%", title="t")  # fmt: skip
+
+
+WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _daily(report: CasesAndTesting) -> pd.Series:
+    """The authority's cases per day from the store, by hand."""
+    rows = report.context.store.la_table(report.la_code, "cases")
+    return rows.groupby(pd.DatetimeIndex(rows["date"]))["cases"].sum()
+
+
+def test_daily_counts_seven_day_sums_and_rates(weekly: CasesAndTesting) -> None:
+    """Each released day is the store's count, each 7-day count the sum of the store's
+    seven days to it, and its rate that sum per 100,000 people; incomplete days, and
+    sums too small for a reliable rate, have no rate."""
+    table = weekly.daily.released_frame()
+    monday = pd.to_datetime(table["period_start"])
+    days = monday + pd.to_timedelta([WEEK.index(d) for d in table["weekday"]], unit="D")
+    store = _daily(weekly).reindex(
+        pd.date_range(days.min() - pd.Timedelta(days=6), days.max()), fill_value=0
+    )
+    sums = store.rolling(7).sum()
+    checked = 0
+    for day, (_, row) in zip(days, table.iterrows(), strict=True):
+        if pd.notna(row["cases_count"]):
+            assert row["cases_count"] == store[day]
+        if pd.isna(row["seven_day_count"]):
+            continue
+        assert row["seven_day_count"] == sums[day]
+        if day.date() >= weekly.incomplete_from or sums[day] < UNRELIABLE_BELOW:
+            assert pd.isna(row["rate"])
+        else:
+            rate = sums[day] / weekly.populations["la"] * 1e5
+            assert float(row["rate"]) == pytest.approx(rate, abs=0.051)
+            assert float(row["lower"]) <= float(row["rate"]) <= float(row["upper"])
+            checked += 1
+    assert checked > 300
+
+
+def test_rates_by_age_are_cases_per_group_population(largest: CasesAndTesting) -> None:
+    """Each released age group's cases are the store's in its period and its weekly rate
+    is those cases per week per 100,000 people of the group."""
+    table = largest.by_age.released_frame()
+    rows = largest.context.store.la_table(largest.la_code, "cases")
+    grouping = next(g for g in AGES if set(g.groups.values()) == set(table["age_group"]))
+    groups = grouping.apply(rows["age_band"])
+    bands = largest.population_bands("la")
+    people = bands.groupby(grouping.apply(bands["age_band"]))["population"].sum()
+    shown = table[table["cases_count"].notna()]
+    assert len(shown) > 0
+    for _, row in shown.sample(n=min(60, len(shown)), random_state=1).iterrows():
+        start, end = pd.Timestamp(row["period_start"]), pd.Timestamp(row["period_end"])
+        inside = (rows["date"] >= start) & (rows["date"] <= end) & (groups == row["age_group"])
+        assert row["cases_count"] == rows.loc[inside, "cases"].sum()
+        weeks = ((end - start).days + 1) / 7
+        rate = row["cases_count"] / weeks / people[row["age_group"]] * 1e5
+        assert float(row["weekly_rate"]) == pytest.approx(rate, abs=0.051)

@@ -12,6 +12,7 @@ from ldsa.ageband import AGE_BANDS
 from ldsa.data.store import Store
 from ldsa.errors import DisclosureError
 from ldsa.report import charts, funnel_plot
+from ldsa.report.groupings import PLACES
 from ldsa.report.measures import COVID_DEATHS, DEATHS
 from ldsa.report.mortality import Mortality, excess_age_group
 from ldsa.stats import esp2013
@@ -168,3 +169,26 @@ def test_charts_refuse_raw_frames(largest: Mortality) -> None:
                            highlight="h", label="l", title="t")  # fmt: skip
     with pytest.raises(DisclosureError):
         largest.release.csv("raw", raw)  # type: ignore[arg-type]
+
+
+def test_places_of_death_are_the_stores_and_add_up(largest: Mortality) -> None:
+    """Each released place's deaths are the store's in its period, and a period whose
+    places are all released adds up to the deaths registered in it."""
+    table = largest.places.released_frame()
+    rows = largest.context.table("la", "deaths")
+    grouping = next(g for g in PLACES if set(table["place"]) == set(g.groups.values()))
+    places = grouping.apply(rows["place_of_death"])
+    weeks = pd.to_datetime(rows["week_registered"])
+    checked = 0
+    for (start, end), period in table.groupby(["period_start", "period_end"]):
+        inside = (weeks >= pd.Timestamp(start)) & (weeks <= pd.Timestamp(end))
+        for _, row in period.iterrows():
+            if pd.notna(row["deaths_count"]):
+                assert (
+                    row["deaths_count"]
+                    == rows.loc[inside & (places == row["place"]), "deaths"].sum()
+                )
+                checked += 1
+        if period["deaths_count"].notna().all():
+            assert period["deaths_count"].sum() == rows.loc[inside, "deaths"].sum()
+    assert checked > 0
