@@ -55,8 +55,15 @@ class CasesAndTesting(LatestSections, DailySections, AgeSections, TestingSection
         safe, names = self.latest, self.names()
         lines = []
         last = safe.n_rows - 1
-        if last < 0 or safe.status(last, "la_rate").suppressed:
-            lines.append(f"The latest rate of {names['la']} is not shown.")
+        if self._latest_notice():
+            lines.append(
+                f"The latest weekly rate of {names['la']} is not shown: its cases are released "
+                "only as a total for the whole period."
+            )
+        elif last < 0 or safe.status(last, "la_rate").suppressed:
+            lines.append(
+                f"The latest rate of {names['la']} is not shown, to protect confidentiality."
+            )
         else:
             comparisons = compare_with_benchmark(
                 float(safe.value(last, "la_lower") or 0),
@@ -78,6 +85,7 @@ class CasesAndTesting(LatestSections, DailySections, AgeSections, TestingSection
                 f"({safe.text(last, 'region_rate')})."
             )
         lines.append(self.change())
+        lines.append(self.trend())
         return text.Messages(lines)
 
 

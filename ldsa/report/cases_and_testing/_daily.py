@@ -134,10 +134,11 @@ class DailySections(CasesBase):
             incomplete=self.incomplete_from,
         )  # fmt: skip
 
-    def rolling_rate_figure(self) -> FigureOutput | Notice:
-        """The 7-day rate per 100,000 of the last weeks with its 95% interval, or why not."""
-        if notice := self._daily_notice():
-            return notice
+    def rolling_rate_figure(self) -> FigureOutput | None:
+        """The 7-day rate per 100,000 of the last weeks with its 95% interval; None where
+        daily cases are not shown (the daily figure says why)."""
+        if self._daily_notice():
+            return None
         return charts.rate_with_interval(
             self._recent_days, x_column="day", value_column="rate", lower_column="lower",
             upper_column="upper", title="7-day case rate per 100,000 people",

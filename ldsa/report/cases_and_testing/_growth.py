@@ -47,14 +47,17 @@ class GrowthSections(CasesBase):
             as_of=pd.Timestamp(min(self.data_end, self.context.period_end)),
         ).set_index("area").reindex(list(LEVELS))  # fmt: skip
         names = self.names()
+        # A doubling or halving time only where the interval excludes no growth: "doubling
+        # in 250 days" of a trend that may be falling would mislead.
+        growing, shrinking = fitted["lower"] > 0, fitted["upper"] < 0
         table = pd.DataFrame(
             {
                 "area": [names[level] for level in LEVELS],
                 "growth_percent": fitted["value"].to_numpy() * 100,
                 "growth_lower": fitted["lower"].to_numpy() * 100,
                 "growth_upper": fitted["upper"].to_numpy() * 100,
-                "doubling_days": fitted["doubling_time"].to_numpy(),
-                "halving_days": fitted["halving_time"].to_numpy(),
+                "doubling_days": fitted["doubling_time"].where(growing).to_numpy(),
+                "halving_days": fitted["halving_time"].where(shrinking).to_numpy(),
             }
         )
         return sdc.release_model(
@@ -68,6 +71,23 @@ class GrowthSections(CasesBase):
             description=f"Growth rate per day of cases over the last {GROWTH_WINDOW} complete "
             "days (quasi-Poisson regression with weekday effects)",
         )
+
+    def trend(self) -> str:
+        """The authority's trend over the growth window in plain words, from the released
+        growth rate only."""
+        safe, name = self.growth, self.names()["la"]
+        if safe.status(0, "growth_percent").suppressed or not safe.text(0, "growth_percent"):
+            return f"The trend of cases in {name} is not shown: too few cases to fit one."
+        interval = f"{safe.text(0, 'growth_lower')}% to {safe.text(0, 'growth_upper')}%"
+        rate = f"{safe.text(0, 'growth_percent')}% a day (95% interval {interval})"
+        doubling, halving = safe.text(0, "doubling_days"), safe.text(0, "halving_days")
+        if doubling:
+            words = f"growing (growth rate {rate}), doubling in about {doubling} days"
+        elif halving:
+            words = f"shrinking (growth rate {rate}), halving in about {halving} days"
+        else:
+            words = f"no clear trend (growth rate {rate})"
+        return f"Cases in {name} over the last {GROWTH_WINDOW} complete days: {words}."
 
     def growth_table(self) -> ReleasedTable:
         """Growth rates as an accessible table."""

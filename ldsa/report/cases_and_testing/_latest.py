@@ -16,6 +16,7 @@ from ldsa.report.cases_and_testing._common import (
     day_text,
     p_value_text,
 )
+from ldsa.report.figures import Notice
 from ldsa.report.measures import CASES
 from ldsa.report.tables import ReleasedTable
 from ldsa.stats import (
@@ -69,8 +70,10 @@ class LatestSections(CasesBase):
             "per 100,000 people",
         )
 
-    def latest_table(self) -> ReleasedTable:
-        """The latest two periods as an accessible table."""
+    def latest_table(self) -> ReleasedTable | Notice:
+        """The latest two periods as an accessible table, or why there are none."""
+        if notice := self._latest_notice():
+            return notice
         names = self.names()
         headers = {
             "period_start": "From",
@@ -91,8 +94,23 @@ class LatestSections(CasesBase):
         shown = self.latest.select(output_id=self.uid("latest_shown"), columns=list(headers))
         return ReleasedTable(shown, caption, headers)
 
+    def _latest_notice(self) -> Notice | None:
+        """Why the latest periods are not shown (cases released only whole-period), or None."""
+        if self.step(CASES) is not sdc.TimeStep.PERIOD:
+            return None
+        return Notice(
+            "The latest weeks are not shown: the authority's weekly, monthly and quarterly "
+            "numbers are too small to release, so its cases are released only as a total for "
+            "the whole period (in the statistical neighbours table below)."
+        )
+
     def change(self) -> str:
         """The change on the previous period, in words, from the released counts only."""
+        if self._latest_notice():
+            return (
+                "The change on the previous week is not shown: the authority's cases are "
+                "released only as a total for the whole period, to protect confidentiality."
+            )
         safe, column = self.latest, f"la_{CASES.count_column}"
         noun = self.step(CASES).value
         if safe.n_rows < 2 or any(safe.status(r, column).suppressed for r in (0, 1)):

@@ -16,6 +16,7 @@ from ldsa.report import charts
 from ldsa.report.cases_and_testing import REPORTING_LAG_DAYS, CasesAndTesting
 from ldsa.report.cases_and_testing._common import UNRELIABLE_BELOW
 from ldsa.report.comparators import K
+from ldsa.report.figures import Notice
 from ldsa.report.groupings import AGES
 from ldsa.report.measures import CASES
 
@@ -100,15 +101,39 @@ def test_positivity_is_positive_tests_over_tests(largest: CasesAndTesting) -> No
 
 def test_growth_rates_of_the_three_areas(largest: CasesAndTesting) -> None:
     """One growth rate for the authority, its region and England over the last complete
-    four weeks; a doubling time where it grows, a halving time where it shrinks."""
+    four weeks; a doubling time only where the whole interval is growth, a halving time
+    only where it is decline, and the trend in words says the same."""
     table = largest.growth.released_frame()
     assert list(table["area"]) == list(largest.names().values())
     for _, row in table.dropna(subset=["growth_percent"]).iterrows():
         assert row["growth_lower"] <= row["growth_percent"] <= row["growth_upper"]
-        if row["growth_percent"] > 0:
+        assert pd.notna(row["doubling_days"]) == (row["growth_lower"] > 0)
+        assert pd.notna(row["halving_days"]) == (row["growth_upper"] < 0)
+        if pd.notna(row["doubling_days"]):
             assert row["doubling_days"] == pytest.approx(
                 np.log(2) / (row["growth_percent"] / 100), rel=0.01
             )
+    words = largest.trend()
+    first = table.iloc[0]
+    if pd.notna(first["doubling_days"]):
+        assert {"growing", "doubling"} <= set(words.replace(",", " ").split())
+    elif pd.notna(first["halving_days"]):
+        assert {"shrinking", "halving"} <= set(words.replace(",", " ").split())
+    else:
+        assert "no clear trend" in words or "not shown" in words
+
+
+def test_smallest_authority_says_why_latest_weeks_are_missing(small_store: Path) -> None:
+    """An authority whose cases are released only whole-period gets a notice instead of
+    an empty table of latest weeks, and its key messages say why."""
+    people = (
+        Store(small_store).all_la_table("population_bands").groupby("la_code")["population"].sum()
+    )
+    report = CasesAndTesting.open(str(small_store), str(people.idxmin()), *PERIOD)
+    assert report.step(CASES) is sdc.TimeStep.PERIOD
+    assert isinstance(report.latest_table(), Notice)
+    assert report.rolling_rate_figure() is None
+    assert "whole period" in str(report.messages().lines[0])
 
 
 def test_neighbours_first_row_is_the_authority(largest: CasesAndTesting) -> None:
