@@ -79,7 +79,11 @@ class DailySections(CasesBase):
         frame = pd.DataFrame(
             {
                 column: np.where(complete, rate[source].to_numpy(), np.nan)
-                for column, source in (("rate", "value"), ("lower", "lower"), ("upper", "upper"))
+                for column, source in (
+                    ("seven_day_rate", "value"),
+                    ("seven_day_lower", "lower"),
+                    ("seven_day_upper", "upper"),
+                )
             }
         )
         rates = sdc.release_rates(
@@ -140,8 +144,9 @@ class DailySections(CasesBase):
         if self._daily_notice():
             return None
         return charts.rate_with_interval(
-            self._recent_days, x_column="day", value_column="rate", lower_column="lower",
-            upper_column="upper", title="7-day case rate per 100,000 people",
+            self._recent_days, x_column="day", value_column="seven_day_rate",
+            lower_column="seven_day_lower", upper_column="seven_day_upper",
+            title="7-day case rate per 100,000 people",
             ylabel="Cases in 7 days per 100,000", label=self.names()["la"],
             note="Each day's rate counts the cases of that day and the 6 before it; "
             "incomplete days have none.",

@@ -184,11 +184,15 @@ def test_daily_counts_seven_day_sums_and_rates(weekly: CasesAndTesting) -> None:
             continue
         assert row["seven_day_count"] == sums[day]
         if day.date() >= weekly.incomplete_from or sums[day] < UNRELIABLE_BELOW:
-            assert pd.isna(row["rate"])
+            assert pd.isna(row["seven_day_rate"])
         else:
             rate = sums[day] / weekly.populations["la"] * 1e5
-            assert float(row["rate"]) == pytest.approx(rate, abs=0.051)
-            assert float(row["lower"]) <= float(row["rate"]) <= float(row["upper"])
+            assert float(row["seven_day_rate"]) == pytest.approx(rate, abs=0.051)
+            assert (
+                float(row["seven_day_lower"])
+                <= float(row["seven_day_rate"])
+                <= float(row["seven_day_upper"])
+            )
             checked += 1
     assert checked > 300
 

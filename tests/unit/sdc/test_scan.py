@@ -215,3 +215,20 @@ def test_statistics_beside_counts_without_a_level(tmp_path: Path, default_policy
         ("excess", "row 1, column excess"),
         ("excess", "row 1, column expected"),
     ]
+
+
+def test_a_statistic_named_after_its_count_derives_from_that_count_only(
+    tmp_path: Path, default_policy: Policy
+) -> None:
+    """A 7-day rate named after the 7-day count (``seven_day_rate`` beside
+    ``seven_day_count``) may be shown where only the day's count is withheld, not where
+    its own count is."""
+    _write(
+        tmp_path,
+        "E1/tables/daily.csv",
+        "period_start,period_end,weekday,cases_count,seven_day_count,seven_day_rate\n"
+        "2021-01-04,2021-01-10,Sunday,[c],46,4.1\n"
+        "2021-01-11,2021-01-17,Monday,15,[c],4.0\n",
+    )
+    found = [(f.table, f.cell) for f in scan_outputs(tmp_path, default_policy, relations=False)]
+    assert found == [("daily", "row 2, column seven_day_rate")]
