@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import multiprocessing
 import multiprocessing.forkserver
-import multiprocessing.pool
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ldsa.errors import InvalidParameterError
 from ldsa.run.execute import JOB_MODULES, preload, preload_modules
+from ldsa.run.pool import WATCHDOG_SECONDS, WorkerPool
 
 if TYPE_CHECKING:  # ldsa.run.job imports the statistics: seconds the CLI spends elsewhere
     from ldsa.run.job import JobResult, JobSpec
@@ -35,19 +35,27 @@ KINDS = ("local", "dask")
 class Executor:
     """How to run jobs.
 
-    ``local``: ``workers`` processes on this machine (default: one per core). ``dask``: the
-    workers of the Dask scheduler at ``scheduler`` (an address such as
-    ``tcp://10.0.0.5:8786``, or a ``distributed`` cluster object in tests).
+    ``local``: ``workers`` processes on this machine (default: one per core); a job still
+    running after ``timeout`` seconds is stopped with its worker and failed, as is a job
+    whose worker dies. ``dask``: the workers of the Dask scheduler at ``scheduler`` (an
+    address such as ``tcp://10.0.0.5:8786``, or a ``distributed`` cluster object in
+    tests), which watches its own workers.
     """
 
     kind: str = "local"
     workers: int | None = None
     scheduler: Any = None
+    timeout: float = WATCHDOG_SECONDS
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InvalidParameterError(
                 f"executor {self.kind!r}: unknown. How to fix: use one of {', '.join(KINDS)}."
+            )
+        if not self.timeout > 0:
+            raise InvalidParameterError(
+                f"executor: a job timeout of {self.timeout} s. How to fix: give a positive "
+                "number of seconds."
             )
         if (self.kind == "dask") != (self.scheduler is not None):
             raise InvalidParameterError(
@@ -97,28 +105,23 @@ def running(
             yield submit
         return
     prestart(executor, templates)
-    pool = _pool(executor.workers, templates, jobs)
+    pool = _pool(executor, templates, jobs)
     try:
-        yield lambda job, specs: pool.imap_unordered(job, specs)
-        pool.close()
+        yield pool.map
     except BaseException:
         pool.terminate()  # interrupted or killed: stop workers (and their jobs' processes)
         raise
-    finally:
-        pool.join()
+    pool.close()
 
 
-def _pool(
-    workers: int | None, templates: Sequence[Path], jobs: int | None
-) -> multiprocessing.pool.Pool:
-    count = workers or os.cpu_count() or 1
+def _pool(executor: Executor, templates: Sequence[Path], jobs: int | None) -> WorkerPool:
+    count = executor.workers or os.cpu_count() or 1
     if jobs is not None:
         count = max(1, min(count, jobs))  # an idle worker would still pay its start-up
     # forkserver: workers start clean (no inherited threads or open files), import what the
     # templates import once (most already in the fork server: see prestart), then fork a
     # fresh process for every job they run.
-    context = multiprocessing.get_context("forkserver")
-    return context.Pool(count, initializer=preload, initargs=(list(templates),))
+    return WorkerPool(count, templates, executor.timeout)
 
 
 @contextlib.contextmanager

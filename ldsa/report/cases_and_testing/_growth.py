@@ -79,7 +79,7 @@ class GrowthSections(CasesBase):
         if safe.status(0, "growth_percent").suppressed or not safe.text(0, "growth_percent"):
             return f"The trend of cases in {name} is not shown: too few cases to fit one."
         interval = f"{safe.text(0, 'growth_lower')}% to {safe.text(0, 'growth_upper')}%"
-        rate = f"{safe.text(0, 'growth_percent')}% a day (95% interval {interval})"
+        rate = f"{safe.text(0, 'growth_percent')}% a day, 95% interval {interval}"
         doubling, halving = safe.text(0, "doubling_days"), safe.text(0, "halving_days")
         if doubling:
             words = f"growing (growth rate {rate}), doubling in about {doubling} days"
