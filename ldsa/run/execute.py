@@ -156,7 +156,7 @@ def execute(
         os.close(reader)
         code = 1
         try:
-            _die_with(parent)
+            die_with_parent(parent)
             message = _run_cells(notebook, output, release, template.stem)
             os.write(writer, json.dumps(message).encode("utf-8"))
             code = 0
@@ -172,13 +172,15 @@ def execute(
     if message:
         ename, evalue = str(message["ename"]), str(message["evalue"])
         if ename not in _ldsa_error_names():  # another library's text may quote data values
-            evalue = f"message withheld; see the executed notebook {output}"
+            # The notebook's place inside the work folder: reruns elsewhere give the same text.
+            evalue = f"message withheld; see {output.parent.name}/{output.name} in the work folder"
         raise ExecutionError(int(message["cell"]), ename, evalue[:MAX_ERROR_CHARS])
 
 
-def _die_with(parent: int) -> None:  # pragma: no cover  # runs in the child
-    """Have the kernel kill this process when its parent (the batch worker) dies, so that a
-    stopped or killed batch leaves no job running (Linux ``PR_SET_PDEATHSIG``)."""
+def die_with_parent(parent: int) -> None:  # pragma: no cover  # runs in a child
+    """Have the kernel kill this process when its parent ``parent`` dies (a job's process
+    when its batch worker dies; a worker when the fork server leaves), so that a stopped
+    or killed batch leaves nothing running (Linux ``PR_SET_PDEATHSIG``)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the request took effect

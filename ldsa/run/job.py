@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from ldsa.atomic import write_atomic
-from ldsa.data.store import Store
+from ldsa.data.store import MANIFEST, Store, file_sha256
 from ldsa.errors import LdsaError
 from ldsa.report.context import describe_period, parse_period
 from ldsa.report.release import RECORDS, ReleaseSummary
@@ -89,7 +89,7 @@ class JobResult:
     status: JobStatus
     output: str | None
     sha256: str | None
-    seconds: float
+    seconds: float  #: how long the job took (kept in the work folder, never released)
     error: str | None
     template_sha256: str
     store_sha256: str
@@ -124,10 +124,9 @@ def run_job(spec: JobSpec) -> JobResult:
         status, output, digest = JobStatus.FAILED, None, None
         trace = _save_traceback(spec)
         name = type(failure).__name__
-        error = f"internal error in ldsa: {name} (traceback in {trace})"
-    if status is JobStatus.FAILED:  # never leave an old report or table that looks current
-        for stale in (spec.output, spec.records, *spec.tables()):
-            stale.unlink(missing_ok=True)
+        error = f"internal error in ldsa: {name} (traceback in the work folder: {trace})"
+    if status is JobStatus.FAILED:
+        _remove_outputs(spec)
     seconds = round(time.perf_counter() - started, 3)
     return JobResult(
         spec.la_code,
@@ -142,6 +141,30 @@ def run_job(spec: JobSpec) -> JobResult:
         error_name=name,
         cell=cell,
     )
+
+
+def lost_job(spec: JobSpec, name: str, reason: str, seconds: float) -> JobResult:
+    """The record of a job that never answered (its worker died, or the watchdog stopped
+    it), its outputs removed: whatever it had published may be incomplete."""
+    _remove_outputs(spec)
+    return JobResult(
+        spec.la_code,
+        spec.template,
+        JobStatus.FAILED,
+        None,
+        None,
+        round(seconds, 3),
+        f"job: {name}: {reason}"[:MAX_ERROR_CHARS],
+        spec.template_sha256,
+        file_sha256(spec.store / MANIFEST),
+        error_name=name,
+    )
+
+
+def _remove_outputs(spec: JobSpec) -> None:
+    """Never leave an old report or table of a failed job that looks current."""
+    for stale in (spec.output, spec.records, *spec.tables()):
+        stale.unlink(missing_ok=True)
 
 
 def _build(spec: JobSpec, store: Store) -> str:
@@ -183,12 +206,14 @@ def _publish_release(spec: JobSpec) -> None:
     write_atomic(spec.records, records.read_text(encoding="utf-8"))
 
 
-def _save_traceback(spec: JobSpec) -> Path:
-    """Keep a bug's traceback in the work folder (never released), for the developers."""
-    path = spec.work_dir / spec.la_code / f"{spec.template}.traceback.txt"
+def _save_traceback(spec: JobSpec) -> str:
+    """Keep a bug's traceback in the work folder (never released), for the developers;
+    return where, inside the work folder."""
+    name = f"{spec.la_code}/{spec.template}.traceback.txt"
+    path = spec.work_dir / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(traceback.format_exc(), encoding="utf-8")
-    return path
+    return name
 
 
 def describe_source(store: Store) -> str:
