@@ -125,6 +125,9 @@ def render_html_table(
             f'<th scope="col" data-kind="{kind.value}" data-column="{name}"{role}>{label}</th>'
         )
     out.append("</tr></thead><tbody>")
+    row_header = next(
+        (c for c, k in zip(safe.columns, safe.kinds, strict=True) if k is ColumnKind.LABEL), None
+    )
     for row in range(safe.n_rows):
         role = ' data-role="total"' if row == safe.total_row else ""
         out.append(f"<tr{role}>")
@@ -133,10 +136,25 @@ def render_html_table(
             attrs = f' data-kind="{kind.value}"'
             if status.suppressed:
                 attrs += f' data-status="{status.value}" title="{_TITLES[status]}"'
-            out.append(f"<td{attrs}>{html.escape(safe.text(row, column))}</td>")
+            text = safe.text(row, column)
+            if kind is not ColumnKind.LABEL:
+                text = _grouped(text)
+            cell = "th" if column == row_header else "td"
+            scope = ' scope="row"' if cell == "th" else ""
+            out.append(f"<{cell}{scope}{attrs}>{html.escape(text)}</{cell}>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _grouped(text: str) -> str:
+    """A number with thousands separators (``1975042.5`` -> ``1,975,042.5``); markers and
+    other text unchanged."""
+    whole, point, fraction = text.partition(".")
+    digits = whole.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or (point and not fraction.isdigit()):
+        return text
+    return f"{'-' if whole.startswith('-') else ''}{int(digits):,}{point}{fraction}"
 
 
 _TITLES = {

@@ -22,6 +22,7 @@ from ldsa.sdc import (
     render_csv,
     render_html_table,
 )
+from ldsa.sdc.render import _grouped
 from ldsa.sdc.safetable import format_cell, label_text
 
 
@@ -98,6 +99,27 @@ def test_html_table(table: SafeTable) -> None:
     assert '<td data-kind="count" data-status="suppressed_disclosure"' in text
     assert '<tr data-role="total">' in text
     assert render_html_table(table).count("<caption>") == 0
+    assert '<th scope="row" data-kind="label">w3</th><td data-kind="count">40</td>' in text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1975042", "1,975,042"),
+        ("-12345.67", "-12,345.67"),
+        ("999", "999"),
+        ("0.5", "0.5"),
+        ("[c]", "[c]"),
+        ("", ""),
+        ("12.3.4", "12.3.4"),
+        ("1e5", "1e5"),
+        ("１２３４", "１２３４"),
+    ],
+)
+def test_numbers_in_html_tables_have_thousands_separators(text: str, shown: str) -> None:
+    """HTML tables group digits by thousands (CSV files keep plain numbers); markers and
+    anything that is not a plain decimal number are left as they are."""
+    assert _grouped(text) == shown
 
 
 def test_figure_series(table: SafeTable) -> None:
