@@ -26,7 +26,8 @@ HEATMAP_COLOURS = "viridis"
 WITHHELD_GREY = "#d9d9d9"
 INCOMPLETE_COLOUR = "#9ecae1"
 #: Colour of each category of a share chart, in order (Okabe-Ito).
-CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+#: Okabe-Ito hues, the two lightest darkened to at least 3:1 on white.
+CATEGORY_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#C47A00", "#2A8FC9")
 
 
 def _days(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:

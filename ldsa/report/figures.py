@@ -58,7 +58,7 @@ from ldsa import sdc
 #: Colour-blind-safe palette (Okabe-Ito): this authority, its region, England.
 COLOURS = {
     "la": "#0072B2",
-    "region": "#E69F00",
+    "region": "#C47A00",  # Okabe-Ito orange darkened to 3.4:1 on white (WCAG graphics)
     "england": "#555555",
     "female": "#CC79A7",
     "male": "#009E73",
