@@ -20,6 +20,7 @@ from matplotlib.dates import date2num
 from ldsa import sdc
 from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
 from ldsa.report.groupings import WEEKDAYS
+from ldsa.report.text import day_text
 
 #: Sequential, perceptually uniform and readable with colour-blindness.
 HEATMAP_COLOURS = "viridis"
@@ -43,10 +44,6 @@ def _days(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:
 def values_of(table: sdc.SafeTable, column: str) -> np.ndarray:
     """A released column's values as floats, withheld ones as NaN."""
     return np.asarray(sdc.figure_series(table, column).y, dtype=float)
-
-
-def _day(day: pd.Timestamp | dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def heatmap(
@@ -91,7 +88,7 @@ def heatmap(
         band, period = np.unravel_index(int(np.nanargmax(grid)), grid.shape)
         alt += (
             f"and period. The highest value, {np.nanmax(grid):,.1f}, is at ages "
-            f"{bands[band]} in the period starting {_day(periods[period][0])}."
+            f"{bands[band]} in the period starting {day_text(periods[period][0])}."
         )
     caption = f"{title}: {unit.lower()}; darker is lower, yellow is higher."
     if withheld:
@@ -123,15 +120,15 @@ def daily_counts(
     _span(axes, days[0] - pd.Timedelta(days=1), days[-1] + pd.Timedelta(days=2))
     heading(axes, title)
     shown = ~np.isnan(counts)
-    alt = f"Bar chart of daily cases from {_day(days[0])} to {_day(days[-1])}. "
+    alt = f"Bar chart of daily cases from {day_text(days[0])} to {day_text(days[-1])}. "
     if shown.any():
         peak = int(np.nanargmax(counts))
-        alt += f"The most cases on one day, {counts[peak]:,.0f}, were on {_day(days[peak])}."
+        alt += f"The most cases on one day, {counts[peak]:,.0f}, were on {day_text(days[peak])}."
     else:
         alt += "Every day's count is withheld."
     caption = (
         f"{title}: cases by the day the specimen was taken, with the 7-day average (the mean "
-        f"of the day and the 6 before it). Days from {_day(incomplete)} are incomplete."
+        f"of the day and the 6 before it). Days from {day_text(incomplete)} are incomplete."
     )
     gaps = int((~shown).sum())
     if gaps:
@@ -198,9 +195,9 @@ def rate_with_interval(
     if shown.size:
         last = int(shown[-1])
         alt = (
-            f"Line chart of {title}. On {_day(x[last])} it was {value[last]:,.1f} "
+            f"Line chart of {title}. On {day_text(x[last])} it was {value[last]:,.1f} "
             f"(95% interval {lower[last]:,.1f} to {upper[last]:,.1f}); the highest was "
-            f"{np.nanmax(value):,.1f} on {_day(x[int(np.nanargmax(value))])}."
+            f"{np.nanmax(value):,.1f} on {day_text(x[int(np.nanargmax(value))])}."
         )
     else:
         alt = f"Line chart of {title}: every value is withheld."
@@ -286,7 +283,7 @@ def levels_with_interval(
         peak = int(np.nanargmax(mine))
         alt = (
             f"Step chart of {title}. {names['la']} was highest, {mine[peak]:.1f}, in the "
-            f"period starting {_day(starts[peak])}, and {mine[shown[-1]]:.1f} in the last "
+            f"period starting {day_text(starts[peak])}, and {mine[shown[-1]]:.1f} in the last "
             "period shown."
         )
     else:

@@ -54,6 +54,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure  # used without pyplot: no global state, no GUI backend
 
 from ldsa import sdc
+from ldsa.report.text import day_text
 
 #: Colour-blind-safe palette (Okabe-Ito): this authority, its region, England.
 COLOURS = {
@@ -398,9 +399,7 @@ def cumulative_lines(
         shown = np.flatnonzero(~np.isnan(rates))
         if shown.size:
             last = int(shown[-1])
-            clauses.append(
-                f"{names[area]} reached {rates[last]:,.1f} by {ends[last].day} {ends[last]:%B %Y}."
-            )
+            clauses.append(f"{names[area]} reached {rates[last]:,.1f} by {day_text(ends[last])}.")
         else:
             clauses.append(f"{names[area]}: every running total is withheld.")
         withheld = _withheld(series, "running totals", table.n_rows)

@@ -149,8 +149,8 @@ class Overview(Report):
             "england_rate": "England: rate",
         }
         caption = (
-            f"Headline figures, weeks from {self.weeks[0]:%d %B %Y} to "
-            f"{self.weeks[-1] + pd.Timedelta(days=6):%d %B %Y}"
+            f"Headline figures, weeks from {text.day_text(self.weeks[0])} to "
+            f"{text.day_text(self.weeks[-1] + pd.Timedelta(days=6))}"
         )
         shown = self.headline.select(
             output_id=self.uid("headline_shown"),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import numpy as np
 
 from ldsa import sdc
 from ldsa.stats import compare_with_benchmark
+
+
+def day_text(day: dt.date) -> str:
+    """A day in the reports' one date style: "2 March 2020"."""
+    return f"{day.day} {day:%B %Y}"
+
 
 #: Wording of each comparison with a benchmark ("higher than" ...).
 COMPARISON = {"higher": "higher than", "lower": "lower than", "similar": "similar to"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import html
 import io
 import math
@@ -137,14 +138,25 @@ def render_html_table(
             if status.suppressed:
                 attrs += f' data-status="{status.value}" title="{_TITLES[status]}"'
             text = safe.text(row, column)
-            if kind is not ColumnKind.LABEL:
-                text = _grouped(text)
+            text = _day(text) if kind is ColumnKind.LABEL else _grouped(text)
             cell = "th" if column == row_header else "td"
             scope = ' scope="row"' if cell == "th" else ""
             out.append(f"<{cell}{scope}{attrs}>{html.escape(text)}</{cell}>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _day(text: str) -> str:
+    """An ISO date as tables show days (``2020-03-02`` -> ``2 Mar 2020``); other text as
+    it is. CSV files keep ISO dates."""
+    if len(text) != 10 or not text.isascii():
+        return text
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{day.day} {day:%b %Y}"
 
 
 def _grouped(text: str) -> str:

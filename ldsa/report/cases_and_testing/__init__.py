@@ -21,7 +21,6 @@ from ldsa.report.cases_and_testing._common import (
     POSITIVE_TESTS,
     REPORTING_LAG_DAYS,
     TESTS,
-    day_text,
 )
 from ldsa.report.cases_and_testing._daily import DailySections
 from ldsa.report.cases_and_testing._growth import GrowthSections
@@ -78,7 +77,7 @@ class CasesAndTesting(LatestSections, DailySections, AgeSections, TestingSection
             lines.append(
                 f"{safe.text(last, 'la_rate')} cases per 100,000 people a week in {names['la']} "
                 f"in the {self.step(CASES).value} to "
-                f"{day_text(dt.date.fromisoformat(safe.text(last, 'period_end')))}: "
+                f"{text.day_text(dt.date.fromisoformat(safe.text(last, 'period_end')))}: "
                 f"{text.COMPARISON[str(comparisons[0])]} England "
                 f"({safe.text(last, 'england_rate')}) and "
                 f"{text.COMPARISON[str(comparisons[1])]} {names['region']} "

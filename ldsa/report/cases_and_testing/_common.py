@@ -56,7 +56,3 @@ def dates_of(frame: pd.DataFrame) -> pd.DatetimeIndex:
 
 def p_value_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def day_text(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"

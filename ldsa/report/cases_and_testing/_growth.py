@@ -14,11 +14,11 @@ from ldsa.report.cases_and_testing._common import (
     REPORTING_LAG_DAYS,
     UNRELIABLE_BELOW,
     CasesBase,
-    day_text,
 )
 from ldsa.report.comparators import Comparators, neighbours
 from ldsa.report.measures import CASES
 from ldsa.report.tables import ReleasedTable
+from ldsa.report.text import day_text
 from ldsa.stats import (
     crude_rate,
     growth_rate,

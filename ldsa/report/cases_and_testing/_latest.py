@@ -13,12 +13,12 @@ from ldsa.report.base import PER, filled
 from ldsa.report.cases_and_testing._common import (
     UNRELIABLE_BELOW,
     CasesBase,
-    day_text,
     p_value_text,
 )
 from ldsa.report.figures import Notice
 from ldsa.report.measures import CASES
 from ldsa.report.tables import ReleasedTable
+from ldsa.report.text import day_text
 from ldsa.stats import (
     compare_counts,
     crude_rate,

@@ -237,7 +237,7 @@ class ExcessSections(MortalityBase):
             value_column="cumulative_excess",
             lower_column="cumulative_excess_lower",
             upper_column="cumulative_excess_upper",
-            title=f"Excess deaths since {self.weeks[0].day} {self.weeks[0]:%B %Y}",
+            title=f"Excess deaths since {text.day_text(self.weeks[0])}",
             ylabel="Excess deaths (cumulative)",
             label=self.names()["la"],
             floor=None,

@@ -22,7 +22,7 @@ from ldsa.sdc import (
     render_csv,
     render_html_table,
 )
-from ldsa.sdc.render import _grouped
+from ldsa.sdc.render import _day, _grouped
 from ldsa.sdc.safetable import format_cell, label_text
 
 
@@ -120,6 +120,16 @@ def test_numbers_in_html_tables_have_thousands_separators(text: str, shown: str)
     """HTML tables group digits by thousands (CSV files keep plain numbers); markers and
     anything that is not a plain decimal number are left as they are."""
     assert _grouped(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("2020-03-02", "2 Mar 2020"), ("2021-12-27", "27 Dec 2021"), ("2020-13-01", "2020-13-01"),
+     ("E06000001", "E06000001"), ("Females", "Females"), ("２０２０-03-02", "２０２０-03-02")],
+)  # fmt: skip
+def test_days_in_html_tables_in_the_reports_style(text: str, shown: str) -> None:
+    """Dates in label cells of HTML tables read as days; anything else is left alone."""
+    assert _day(text) == shown
 
 
 def test_figure_series(table: SafeTable) -> None:
