@@ -6,11 +6,13 @@ Here the parent watches every worker's process as well as its pipe: a worker tha
 its place; a job that outlives the watchdog's limit is killed with its worker and failed
 the same way. Every job gets a result, so the batch always ends.
 
-Workers die with the run. Each asks the kernel for SIGKILL when its parent, the fork
-server, exits (``PR_SET_PDEATHSIG``), and gives up its copy of the fork server's lifeline
-(a pipe the standard library hands to every process it forks), so the fork server exits as
-soon as the run's process is gone, however it ended. A job's process dies with its worker
-in the same way (:mod:`ldsa.run.execute`). A killed run leaves nothing running or writing.
+Workers die with the run. A thread in each watches its pipe to the run's process and
+kills the worker the moment the run's end closes, however the run ended (even ``kill
+-9``); a job's process dies with its worker (``PR_SET_PDEATHSIG``, :mod:`ldsa.run.execute`).
+Each worker also dies with its parent, the fork server, and gives up its copy of the fork
+server's lifeline (a pipe the standard library hands to every process it forks), so that
+the fork server, too, leaves as soon as the run's process is gone. A killed run leaves
+nothing running, and nothing writing into its folders.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
 import os
+import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
@@ -218,6 +222,7 @@ def _serve(connection: Connection, templates: list[Path]) -> None:  # pragma: no
     it is sent until told to stop or the run is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's: it stops us
     die_with_parent(os.getppid())
+    threading.Thread(target=_die_with_run, args=(connection.fileno(),), daemon=True).start()
     _let_go_of_fork_server()
     preload(templates)
     while True:
@@ -233,6 +238,21 @@ def _serve(connection: Connection, templates: list[Path]) -> None:  # pragma: no
             connection.send(result)
         except OSError:  # the run is gone: nobody to tell, nothing more to do
             return
+
+
+def _die_with_run(descriptor: int) -> None:  # pragma: no cover  # runs in a worker
+    """Kill this worker (and so its job's process) as soon as the run's end of the pipe
+    closes: the run is gone, and nothing it started may go on writing.
+
+    Waits for the peer's hang-up only (``POLLRDHUP``), never for data, so it takes nothing
+    the worker's own loop reads.
+    """
+    poller = select.poll()
+    poller.register(descriptor, select.POLLRDHUP)
+    while True:
+        for _, events in poller.poll():
+            if events & (select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _let_go_of_fork_server() -> None:  # pragma: no cover  # runs in a worker
