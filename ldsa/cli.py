@@ -349,6 +349,7 @@ def _check(args: argparse.Namespace) -> ExitCode:
 def _site(args: argparse.Namespace) -> ExitCode:
     from ldsa.data.store import Store
     from ldsa.run.batch import read_manifest
+    from ldsa.run.lock import run_lock
     from ldsa.run.site import build_index
     from ldsa.run.templates import discover, select
 
@@ -356,7 +357,8 @@ def _site(args: argparse.Namespace) -> ExitCode:
     names = sorted({r.template for r in manifest.jobs})
     templates = select(discover(args.notebooks), names)
     store = Store(_store(args.store))
-    index = build_index(store, templates, manifest.jobs, args.out, manifest.period)
+    with run_lock((args.out, "--out")):  # not while a run writes there
+        index = build_index(store, templates, manifest.jobs, args.out, manifest.period)
     print(f"wrote {index}")
     return ExitCode.OK
 

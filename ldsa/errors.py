@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     POLICY = 6  # a disclosure policy file is malformed or unknown
     DISCLOSURE = 7  # released outputs break the disclosure policy
     TEMPLATE = 8  # a template notebook is broken: unreadable, parameters, or no release
+    BUSY = 9  # another run is writing into the same reports or work folder
     INTERNAL = 70  # a bug in ldsa: please report it
 
 
@@ -54,6 +55,12 @@ class TemplateError(LdsaError):
     """A template notebook cannot be run as a template (its author's mistake)."""
 
     exit_code = ExitCode.TEMPLATE
+
+
+class FolderBusyError(LdsaError):
+    """Another ``ldsa run`` holds the reports or work folder (one run per folder)."""
+
+    exit_code = ExitCode.BUSY
 
 
 class DisclosureError(LdsaError):

@@ -28,6 +28,9 @@ from ldsa.run.templates import Template
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 CHECKER_DIR = "checker"
+#: Seconds each job of the last run took, in the work folder: timings differ from run to
+#: run, so no released file holds them (reruns give the same bytes).
+TIMINGS = "timings.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,17 +138,21 @@ def run_batch(
         dynamic_ncols=True,
     )
     failed = 0
+    ran: list[JobResult] = []
     try:
         templates = sorted({spec.template_path for spec in pending})
         with running(executor, templates, jobs=len(pending)) as submit:
             for result in submit(job, pending):
                 results[(result.la_code, result.template)] = result
+                ran.append(result)
                 failed += result.status is JobStatus.FAILED
                 bar.set_postfix(done=len(results), failed=failed, refresh=False)
                 bar.update()
                 write_manifest(plan, [results[k] for k in sorted(results)])
     finally:
         bar.close()
+        write_timings(plan.work_dir, ran)
+    remove_partials(plan.reports_dir)  # a killed worker's half-written file is no report
     ordered = [results[k] for k in sorted(results)]
     write_manifest(plan, ordered)
     return ordered
@@ -178,7 +185,8 @@ def read_manifest(reports_dir: Path) -> RunManifest:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         jobs = [
-            JobResult(**{**job, "status": JobStatus(job["status"])}) for job in document["jobs"]
+            JobResult(**{"seconds": 0.0, **job, "status": JobStatus(job["status"])})
+            for job in document["jobs"]
         ]
         period = (str(document["period_start"]), str(document["period_end"]))
         policy = {str(k): str(v) for k, v in document["policy"].items()}
@@ -240,7 +248,8 @@ def _clear_run_outputs(reports_dir: Path) -> None:
 
 
 def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, Any]:
-    """The run manifest: versions, inputs and one record per job."""
+    """The run manifest: versions, inputs and one record per job (without its timing:
+    the same inputs give the same bytes)."""
     return {
         "ldsa_version": __version__,
         "store": {"sha256": plan.store.sha256, "source": plan.store.manifest.get("source", {})},
@@ -254,11 +263,34 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
             "skipped": sum(r.status is JobStatus.SKIPPED for r in results),
             "failed": sum(r.status is JobStatus.FAILED for r in results),
         },
-        "jobs": [{**dataclasses.asdict(r), "status": r.status.value} for r in results],
+        "jobs": [_job_record(r) for r in results],
     }
+
+
+def _job_record(result: JobResult) -> dict[str, Any]:
+    record = dataclasses.asdict(result)
+    del record["seconds"]
+    return {**record, "status": result.status.value}
 
 
 def write_manifest(plan: BatchPlan, results: list[JobResult]) -> None:
     """Write manifest.json atomically."""
     document = manifest_document(plan, results)
     write_atomic(plan.reports_dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def write_timings(work_dir: Path, results: list[JobResult]) -> Path:
+    """Write the seconds each job of this run took to :data:`TIMINGS` in the work folder
+    (never released), in (la_code, template) order."""
+    jobs = [
+        {
+            "la_code": r.la_code,
+            "template": r.template,
+            "status": r.status.value,
+            "seconds": r.seconds,
+        }
+        for r in sorted(results, key=lambda r: (r.la_code, r.template))
+    ]
+    path = work_dir / TIMINGS
+    write_atomic(path, json.dumps({"jobs": jobs}, indent=2) + "\n")
+    return path

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ldsa import sdc
 from ldsa.run.batch import CHECKER_DIR, INDEX, MANIFEST, BatchPlan
 from ldsa.run.job import JobResult, records_path
+from ldsa.run.lock import LOCK
 
 _NAVIGATION = {
     INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
     sdc.AUTHORITIES: "Authorities, their types and regions (public lookup); no statistics.",
-    MANIFEST: "Run manifest: job statuses, timings, hashes and versions; no statistics.",
+    MANIFEST: "Run manifest: job statuses, errors, hashes and versions; no statistics.",
 }
 
 
@@ -36,8 +39,19 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> sdc.CheckReport
         plan.loaded_policy,
         reports_dir=plan.reports_dir,
         context=_context(plan),
+        released_files=released_files(plan.reports_dir),
     )
     return sdc.check_release(plan.reports_dir, plan.loaded_policy)
+
+
+def released_files(reports_dir: Path) -> list[str]:
+    """Every file of the release, relative to ``reports_dir``: all but the checker pack
+    itself and the run's lock file (removed when the run ends)."""
+    return sorted(
+        path.relative_to(reports_dir).as_posix()
+        for path in reports_dir.rglob("*")
+        if path.is_file() and path.relative_to(reports_dir).parts[0] not in (CHECKER_DIR, LOCK)
+    )
 
 
 def _context(plan: BatchPlan) -> str:

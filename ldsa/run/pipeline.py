@@ -20,8 +20,10 @@ from ldsa.run.batch import BatchPlan, plan_batch, run_batch
 from ldsa.run.checker_pack import finish_release
 from ldsa.run.executors import Executor, prestart
 from ldsa.run.job import JobResult, JobStatus
+from ldsa.run.lock import run_lock
 from ldsa.run.site import build_index
 from ldsa.run.templates import Template, measures_of
+from ldsa.run.verify import verify_store
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,15 +72,18 @@ class RunOutcome:
 def run_pipeline(request: RunRequest) -> RunOutcome:
     """Run every task in order; each starts only once the one before has finished.
 
-    1. Validate and plan the jobs (LA codes, templates, period, policy): nothing starts on
-       a bad parameter.
-    2. Plan disclosure: the batch-wide protection of every measure the templates use,
+    1. Validate and plan the jobs (LA codes, templates, period, policy) and check every
+       store file against the store's manifest: nothing starts on a bad parameter or a
+       changed store, and nothing is written.
+    2. Take the reports and work folders (created if absent; refused if a file, not
+       writable, or held by another run), until the run ends.
+    3. Plan disclosure: the batch-wide protection of every measure the templates use,
        built and cached once, so that the jobs read verified parts only.
-    3. Run the jobs (in parallel, failures isolated, resumable).
-    4. Write the index page, then the checker pack and the scan of the release.
+    4. Run the jobs (in parallel, failures isolated, resumable).
+    5. Write the index page, then the checker pack and the scan of the release.
 
     The local workers' imports start first (:func:`~ldsa.run.executors.prestart`) and go
-    on beside steps 1 and 2; no job starts before step 3.
+    on beside steps 1 to 3; no job starts before step 4.
     """
     executor = request.executor or Executor(workers=request.workers)
     prestart(executor, [template.path for template in request.templates])
@@ -91,21 +96,23 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         request.work_dir,
         policy=request.policy,
     )
-    warm_plans(
-        request.store,
-        plan.loaded_policy,
-        *parse_period(*request.period),
-        measures=measures_of(request.templates),
-    )
-    results = run_batch(
-        plan,
-        workers=request.workers,
-        resume=request.resume,
-        progress=request.progress,
-        executor=executor,
-    )
-    index = build_index(
-        request.store, list(request.templates), results, request.reports_dir, request.period
-    )
-    scan = finish_release(plan, results)
+    verify_store(request.store)
+    with run_lock((request.reports_dir, "--out"), (request.work_dir, "--work")):
+        warm_plans(
+            request.store,
+            plan.loaded_policy,
+            *parse_period(*request.period),
+            measures=measures_of(request.templates),
+        )
+        results = run_batch(
+            plan,
+            workers=request.workers,
+            resume=request.resume,
+            progress=request.progress,
+            executor=executor,
+        )
+        index = build_index(
+            request.store, list(request.templates), results, request.reports_dir, request.period
+        )
+        scan = finish_release(plan, results)
     return RunOutcome(plan, results, index, request.reports_dir / "checker", scan)
