@@ -139,6 +139,33 @@ class Report:
             "The same report run on the record-level data in the secure environment shows it."
         )
 
+    def lacks_ages(self, table: str, what: str) -> Notice | None:
+        """A notice when the store's ``table`` has no breakdown by age (published files
+        give all ages together), else None; ``what`` names the data ("deaths")."""
+        if (notice := self.lacks(table)) is not None:
+            return notice
+        bands = self.context.store.england_table(table, columns=["age_band"])["age_band"]
+        if set(bands.unique()) - {"all"}:
+            return None
+        return Notice(
+            f"This section needs {what} by age group, which this store does not hold (the "
+            "published files give all ages together). The same report run on the "
+            "record-level data in the secure environment shows it."
+        )
+
+    def lacks_years(self, table: str, date_column: str, first: int, what: str) -> Notice | None:
+        """A notice when the store's ``table`` starts after the year ``first`` (for example
+        no deaths before the pandemic to model the expected ones from), else None."""
+        if (notice := self.lacks(table)) is not None:
+            return notice
+        dates = self.context.store.england_table(table, columns=[date_column])[date_column]
+        if not dates.empty and pd.Timestamp(dates.min()).year <= first:
+            return None
+        return Notice(
+            f"This section needs {what} from {first} on, which this store does not hold. The "
+            "same report run on the record-level data in the secure environment shows it."
+        )
+
     def disclosure_note(self) -> Messages:
         """What this report withholds and offers for download (in Jupyter; a batch adds
         the same note, with links, at the end of the page)."""

@@ -39,9 +39,13 @@ def warm_plans(
     period_end: dt.date,
     measures: Iterable[Measure],
 ) -> None:
-    """Build and cache the plans of ``measures`` once, before a batch's workers start."""
+    """Build and cache the plans of ``measures`` once, before a batch's workers start;
+    measures of a table the store does not hold (a public store has no tests) are left to
+    the sections that need them, which say so."""
     weeks = full_weeks(period_start, period_end)
     for measure in measures:
+        if measure.table in store.missing_tables:
+            continue
         linked_plan(store, policy, measure, weeks, store.geography.codes[0])
 
 

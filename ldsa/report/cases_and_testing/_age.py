@@ -13,7 +13,7 @@ from ldsa.report.base import PER, filled
 from ldsa.report.cases_and_testing._common import (
     CasesBase,
 )
-from ldsa.report.figures import FigureOutput
+from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.groupings import AGES
 from ldsa.report.measures import CASES
 from ldsa.report.tables import ReleasedTable
@@ -88,9 +88,11 @@ class AgeSections(CasesBase):
             description=f"Cases by {choice.option.name} and average weekly rates per 100,000",
         )
 
-    def age_heatmap(self) -> FigureOutput | ReleasedTable:
+    def age_heatmap(self) -> FigureOutput | ReleasedTable | Notice:
         """Weekly rates per 100,000 by age group as a heatmap; a table of the whole period's
         rates where the numbers can only be released as period totals."""
+        if notice := self.lacks_ages("cases", "cases"):
+            return notice
         self.release.csv("by_age", self.by_age)
         choice = self._age_choice
         note = f" {choice.note}" if choice.note else ""

@@ -47,6 +47,11 @@ class Mortality(StandardisedSections, ExcessSections, PlaceSections, LifeSection
 
     def messages(self) -> text.Messages:
         """Key messages from the released standardised rates and excess deaths."""
+        if self.ages_lacking:
+            return text.Messages(
+                ["No key messages: they compare age-standardised rates, and this store holds "
+                 "no deaths by age group."]
+            )  # fmt: skip
         safe = self.standardised
         names = self.names()
         lines = []

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ldsa.ageband import AGE_BANDS
 from ldsa.report.base import Report
+from ldsa.report.figures import Notice
 from ldsa.report.measures import COVID_DEATHS, DEATHS, Measure
 
 COVID_MENTIONED = Measure(
@@ -44,6 +45,20 @@ def excess_age_group(band: str) -> str:
 
 class MortalityBase(Report):
     """The raw rows the mortality sections read (never shown)."""
+
+    @functools.cached_property
+    def ages_lacking(self) -> Notice | None:
+        """Why sections that need deaths by age (standardised rates, funnel plots, life
+        expectancy) are empty, or None."""
+        return self.lacks_ages("deaths", "deaths")
+
+    @functools.cached_property
+    def baseline_lacking(self) -> Notice | None:
+        """Why the excess-deaths sections are empty (no deaths by age from 2015 to model
+        the expected ones from), or None."""
+        return self.lacks_years(
+            "deaths", "week_registered", 2015, "deaths registered each week"
+        ) or self.lacks_ages("deaths", "deaths")
 
     @functools.cached_property
     def _deaths(self) -> dict[str, pd.DataFrame]:

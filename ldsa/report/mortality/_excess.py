@@ -115,8 +115,10 @@ class ExcessSections(MortalityBase):
             "95% prediction intervals, and excess deaths",
         )
 
-    def excess_figure(self) -> FigureOutput | Notice:
+    def excess_figure(self) -> FigureOutput | Notice | None:
         """Deaths registered against the deaths expected, per period of the step."""
+        if self.baseline_lacking:
+            return None  # the section's table says why
         table = self.excess
         self.release.csv("excess_deaths", table)
         plan = self.plan(DEATHS)
@@ -165,8 +167,10 @@ class ExcessSections(MortalityBase):
             description="Deaths registered over the period, deaths expected and excess deaths",
         )
 
-    def excess_table(self) -> ReleasedTable:
+    def excess_table(self) -> ReleasedTable | Notice:
         """Excess deaths over the whole period as an accessible table."""
+        if notice := self.baseline_lacking:
+            return notice
         headers = {
             "period_start": "From",
             "period_end": "To",
@@ -223,8 +227,10 @@ class ExcessSections(MortalityBase):
             "excess deaths with 95% prediction intervals",
         )
 
-    def cumulative_excess_figure(self) -> FigureOutput | Notice:
+    def cumulative_excess_figure(self) -> FigureOutput | Notice | None:
         """Excess deaths since the period began, with the 95% prediction interval."""
+        if self.baseline_lacking:
+            return None  # the section's table says why
         table = self.cumulative_excess
         self.release.csv("cumulative_excess_deaths", table)
         if self.plan(DEATHS).step(self.la_code) is sdc.TimeStep.PERIOD:
@@ -245,8 +251,10 @@ class ExcessSections(MortalityBase):
             "period; where a period's count is withheld, the line stops.",
         )
 
-    def excess_note(self) -> text.Messages:
+    def excess_note(self) -> text.Messages | None:
         """How the expected deaths were estimated, in plain words."""
+        if self.baseline_lacking:
+            return None  # the section's table says why
         return text.Messages([self._excess_model.method_note])
 
     # ---- excess deaths by age and sex -------------------------------------------------
@@ -332,8 +340,10 @@ class ExcessSections(MortalityBase):
             description=f"Excess deaths over the period by {choice.option.name}",
         )
 
-    def excess_by_group_table(self) -> ReleasedTable:
+    def excess_by_group_table(self) -> ReleasedTable | Notice:
         """Excess deaths by sex and age group as an accessible table."""
+        if notice := self.baseline_lacking:
+            return notice
         self.release.csv("excess_by_group", self.excess_by_group)
         headers = {
             "group": "Group",

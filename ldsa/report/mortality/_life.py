@@ -8,6 +8,7 @@ import pandas as pd
 
 from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
+from ldsa.report.figures import Notice
 from ldsa.report.mortality._common import (
     LIFE_TABLE_YEARS,
     SEXES,
@@ -82,8 +83,10 @@ class LifeSections(MortalityBase):
             description="Life expectancy at birth in years, with 95% confidence limits",
         )
 
-    def life_expectancy_table(self) -> ReleasedTable:
+    def life_expectancy_table(self) -> ReleasedTable | Notice:
         """Life expectancy at birth as an accessible table."""
+        if notice := self.ages_lacking:
+            return notice
         headers = {
             "years": "Years",
             "sex": "Sex",

@@ -10,8 +10,8 @@ from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.report import funnel_plot
 from ldsa.report.base import LEVELS, filled
-from ldsa.report.figures import FigureOutput
-from ldsa.report.measures import Measure
+from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.measures import DEATHS, Measure
 from ldsa.report.mortality._common import (
     STANDARDISED,
     UNRELIABLE_BELOW,
@@ -121,8 +121,10 @@ class StandardisedSections(MortalityBase):
                                 reference=100).iloc[0]  # fmt: skip
         return result
 
-    def standardised_table(self) -> ReleasedTable:
+    def standardised_table(self) -> ReleasedTable | Notice:
         """Age-standardised rates and SMRs as an accessible table."""
+        if notice := self.ages_lacking:
+            return notice
         names = self.names()
         headers = {
             "measure": "Deaths",
@@ -182,9 +184,11 @@ class StandardisedSections(MortalityBase):
             "England's age-specific rates and standardised ratio",
         )
 
-    def funnel_figure(self, which: Measure | str) -> FigureOutput:
+    def funnel_figure(self, which: Measure | str) -> FigureOutput | Notice | None:
         """Every authority's standardised mortality ratio on a funnel plot, this one
         highlighted."""
+        if notice := self.ages_lacking:
+            return notice if self.measure(which) is DEATHS else None  # said once
         measure = self.measure(which)
         points = self.funnel_points(measure)
         self.release.csv(f"{measure.name}_funnel", points)

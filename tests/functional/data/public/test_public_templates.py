@@ -1,0 +1,40 @@
+"""Every template on the store prepared from the published files (issue 12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ldsa.data.store import Store
+from ldsa.run.job import JobStatus
+from ldsa.run.pipeline import RunRequest, run_pipeline
+from ldsa.run.templates import discover
+
+TEMPLATES = discover()
+
+
+def test_every_template_runs_on_the_public_store(public_store: Path, tmp_path: Path) -> None:
+    """Every registered template, run by the batch on the published data for the smallest
+    and the largest authority: every job ok, nothing found by the scan, and each section
+    whose input is not published says which input it needs instead of failing."""
+    store = Store(public_store)
+    people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
+    codes = [str(people.idxmin()), str(people.idxmax())]
+    outcome = run_pipeline(
+        RunRequest(
+            store=store, templates=list(TEMPLATES.values()), authorities=codes,
+            period=("2020-03-01", "2022-03-31"), reports_dir=tmp_path / "reports",
+            work_dir=tmp_path / "work", progress=False,
+        )
+    )  # fmt: skip
+    assert [r.status for r in outcome.results] == [JobStatus.OK] * len(codes) * len(TEMPLATES), [
+        (r.la_code, r.template, r.error) for r in outcome.results
+    ]
+    assert outcome.scan.findings == ()
+    for code in codes:
+        cases = (tmp_path / "reports" / code / "cases_and_testing.html").read_text("utf-8")
+        assert "needs cases by age group, which this store does not hold" in cases
+        assert "tests and positive tests per authority and day are not in the public" in cases
+        deaths = (tmp_path / "reports" / code / "mortality.html").read_text("utf-8")
+        assert "needs deaths by age group, which this store does not hold" in deaths
+        assert "needs deaths registered each week from 2015 on" in deaths
+        assert "Where people died" in deaths
