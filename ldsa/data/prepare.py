@@ -27,6 +27,7 @@ from ldsa.ageband import AGE_BANDS
 from ldsa.data.extract import read_extract_info, table_path, validate_extract
 from ldsa.data.schemas import SCHEMA_VERSION, TABLES
 from ldsa.data.store import MANIFEST, STORE_FORMAT, file_sha256
+from ldsa.data.survey_groups import ALL_AGES, age_group_sql
 from ldsa.errors import InvalidParameterError, StoreError
 from ldsa.geography import GEOGRAPHY_VINTAGE
 
@@ -64,6 +65,23 @@ _AREA_QUERIES: dict[str, tuple[str, str, str]] = {
         "sum(population) AS population",
     ),
 }
+#: What every survey row counts: valid swabs, positive ones, and the distinct participants
+#: and households with a valid swab (people: the disclosure rules need them, and distinct
+#: counts cannot be added up across rows).
+_SURVEY_MEASURES = """count(*) FILTER (WHERE result <> 'void') AS swabs,
+    count(*) FILTER (WHERE result = 'positive') AS positives,
+    count(DISTINCT participant_id) FILTER (WHERE result <> 'void') AS participants,
+    count(DISTINCT household_id) FILTER (WHERE result <> 'void') AS households"""
+_SURVEY_WEEK = "CAST(date_trunc('week', visit_date) AS DATE)"
+#: Survey cells: CIS area, week (Monday), age band and sex.
+_SURVEY_CELLS = f"""SELECT cis_area, {_SURVEY_WEEK} AS week_start, {_AGE_BAND} AS age_band,
+    sex, {_SURVEY_MEASURES} FROM survey GROUP BY ALL ORDER BY ALL"""
+#: The sample of each CIS area and week, for every age and per survey age group.
+_SURVEY_SAMPLES = f"""SELECT cis_area, week_start, coalesce(age_group, '{ALL_AGES}') AS age_group,
+    {_SURVEY_MEASURES}
+    FROM (SELECT *, {_SURVEY_WEEK} AS week_start, {age_group_sql()} AS age_group FROM survey)
+    GROUP BY GROUPING SETS ((cis_area, week_start), (cis_area, week_start, age_group))
+    ORDER BY cis_area, week_start, age_group"""
 _SOURCE_KEYS = frozenset({"kind", "seed", "scale", "period_start", "period_end"})
 _AREA_KEYS = {"la": "t.la_code", "region": "g.region_code", "england": None}
 
@@ -123,14 +141,10 @@ def _write_tables(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
         rows[name] = _write(
             _query(con, f"SELECT * FROM {name} ORDER BY la_code"), out / f"{name}.parquet"
         )
-    survey = _query(
-        con,
-        f"""SELECT cis_area, CAST(date_trunc('week', visit_date) AS DATE) AS week_start,
-            {_AGE_BAND} AS age_band, sex, count(*) FILTER (WHERE result <> 'void') AS swabs,
-            count(*) FILTER (WHERE result = 'positive') AS positives
-            FROM survey GROUP BY ALL ORDER BY ALL""",
-    )
+    survey = _query(con, _SURVEY_CELLS)
     rows["survey"] = _write(survey, out / "survey.parquet")
+    samples = _query(con, _SURVEY_SAMPLES)
+    rows["survey_samples"] = _write(samples, out / "survey_samples.parquet")
     for table in _AREA_QUERIES:
         for level in ("region", "england"):
             frame = _query(con, _area_sql(table, level))

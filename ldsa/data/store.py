@@ -5,7 +5,10 @@ Layout (``STORE_FORMAT`` 1)::
     manifest.json               schema version, input hashes, row counts, file hashes
     geography.parquet           one row per authority
     deprivation.parquet         one row per authority
-    survey.parquet              swabs and positives by CIS area, week, age band, sex
+    survey.parquet              swabs, positives, distinct participants and households by
+                                CIS area, week, age band, sex
+    survey_samples.parquet      the same by CIS area and week, for all ages and per survey
+                                age group (distinct counts of each row: exact)
     survey_estimates.parquet    public stores only: ONS modelled positivity by CIS area, week
     la/<la_code>/<table>.parquet     one authority's aggregates (loads in milliseconds)
     region/<table>.parquet      the same aggregates by region (comparators)
@@ -159,8 +162,20 @@ class Store:
         return self._read(self.path / "deprivation.parquet")
 
     def survey(self) -> pd.DataFrame:
-        """Survey swabs and positives by CIS area, week, age band and sex."""
+        """Survey swabs and positives, and the distinct participants and households with a
+        valid swab, by CIS area, week, age band and sex."""
         return self._read(self.path / "survey.parquet")
+
+    def survey_samples(self) -> pd.DataFrame:
+        """The survey's sample by CIS area and week, for all ages (``age_group`` "all") and
+        per survey age group: swabs, positives, distinct participants and households."""
+        return self._read(self.path / "survey_samples.parquet")
+
+    @property
+    def has_survey_samples(self) -> bool:
+        """Whether the store holds :meth:`survey_samples` (stores prepared by ldsa before
+        it counted participants and households do not: prepare them again)."""
+        return (self.path / "survey_samples.parquet").is_file()
 
     @property
     def missing_tables(self) -> dict[str, str]:

@@ -96,7 +96,11 @@ all in :func:`release_rates` and is withheld wherever one is::
                               policy=policy, output_id="...")
 
 Models, histograms, magnitude tables and already-public figures: :func:`release_model`,
-:func:`release_histogram`, :func:`release_magnitudes`, :func:`release_public`.
+:func:`release_histogram`, :func:`release_magnitudes`, :func:`release_public`. Survey
+estimates (modelled or direct positivity) by :func:`release_survey`, where the sample
+behind each (swabs, participants, households, positives) is large enough; statistics of
+released counts and estimates together by :func:`release_from_estimates`
+(:mod:`ldsa.sdc.survey` states the rules).
 
 Records: one :class:`RecordBook` per report; add each released table with the files that
 show it (paths relative to the reports folder), and write it for the batch::
@@ -193,6 +197,13 @@ from ldsa.sdc.render import (
 from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, stack
 from ldsa.sdc.scan import CheckReport, Finding, FindingRule, check_release, scan_outputs
 from ldsa.sdc.sums import GroupTotals, release_sums
+from ldsa.sdc.survey import (
+    SurveyEstimates,
+    SurveyModel,
+    SurveySample,
+    release_from_estimates,
+    release_survey,
+)
 from ldsa.sdc.timeline import Timeline, TimeStep
 
 __all__ = [
@@ -218,6 +229,9 @@ __all__ = [
     "Rounding",
     "Rule",
     "SafeTable",
+    "SurveyEstimates",
+    "SurveyModel",
+    "SurveySample",
     "TieRule",
     "TimeStep",
     "Timeline",
@@ -234,12 +248,14 @@ __all__ = [
     "read_records",
     "release_breakdown",
     "release_counts",
+    "release_from_estimates",
     "release_histogram",
     "release_magnitudes",
     "release_model",
     "release_public",
     "release_rates",
     "release_sums",
+    "release_survey",
     "render_csv",
     "render_html_table",
     "require_safe",

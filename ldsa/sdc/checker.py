@@ -51,6 +51,8 @@ _ACTIONS = {
     Rule.P_RATIO: "magnitudes revealing a contributor suppressed",
     Rule.HISTOGRAM: "small bins merged or suppressed",
     Rule.FORCED: "suppressed at the analyst's request",
+    Rule.SURVEY_SAMPLE: "survey estimates on too small a sample withheld",
+    Rule.SURVEY_POSITIVES: "survey estimates revealing few positive or negative swabs withheld",
     Rule.UNRELIABLE: "rates not shown as unreliable ([u], not a disclosure rule)",
     Rule.ROUNDED: "counts rounded",
 }

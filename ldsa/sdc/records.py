@@ -34,6 +34,8 @@ class Rule(enum.Enum):
     P_RATIO = "p-ratio"  # ACRO's name: p% rule
     HISTOGRAM = "histogram"  # a histogram bin below the threshold, merged or suppressed
     FORCED = "forced"  # suppressed by the caller (force_suppress)
+    SURVEY_SAMPLE = "survey-sample"  # a survey estimate on too few swabs, people or households
+    SURVEY_POSITIVES = "survey-positives"  # a survey estimate on too few positives or negatives
     UNRELIABLE = "unreliable"  # not shown because too few events, not for disclosure
     ROUNDED = "rounded"  # released after rounding
 
@@ -66,6 +68,16 @@ RULE_MEANINGS: dict[Rule, str] = {
     Rule.P_RATIO: "A magnitude that reveals its largest contributor (p% rule): suppressed.",
     Rule.HISTOGRAM: "A histogram bin below the threshold: merged or suppressed.",
     Rule.FORCED: "A cell the analyst asked to suppress: suppressed.",
+    Rule.SURVEY_SAMPLE: (
+        "A survey estimate whose sample holds fewer swabs, participants or households than "
+        "the threshold (for a modelled estimate: in its week, or in all the swabs its model "
+        "is fitted to): withheld."
+    ),
+    Rule.SURVEY_POSITIVES: (
+        "A survey estimate that would reveal a small number of positive or negative swabs "
+        "(a direct estimate whose positives or negatives are an unsafe count, or a model "
+        "fitted to fewer positive swabs than the threshold): withheld."
+    ),
     Rule.UNRELIABLE: (
         "A rate from fewer than 10 events: not shown because unreliable ([u]); not a "
         "disclosure rule."

@@ -43,6 +43,7 @@ from ldsa.stats.survey import (
     one_in_n_text,
     survey_positivity,
 )
+from ldsa.stats.survey_trend import Trend, survey_trend
 from ldsa.stats.timeseries import growth_rate, rolling_rate
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "Position",
     "Significance",
     "StatsInputError",
+    "Trend",
     "ascertainment_ratio",
     "assign_funnel_significance",
     "assign_quantiles",
@@ -90,5 +92,6 @@ __all__ = [
     "slope_index",
     "statistical_neighbours",
     "survey_positivity",
+    "survey_trend",
     "wilson_interval",
 ]

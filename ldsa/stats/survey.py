@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import patsy  # type: ignore[import-untyped]  # patsy ships no type information
-import statsmodels.api as sm
 from scipy.special import expit, logit
-from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
+from ldsa.stats._pspline import fit_penalised_binomial, spline_basis
 from ldsa.stats._validate import (
     ConfLevel,
     FloatArray,
@@ -29,7 +26,7 @@ from ldsa.stats._validate import (
 )
 from ldsa.stats.intervals import wilson_interval
 
-MRP_METHOD = "post-stratified binomial GLM (time spline, age band, sex); delta method"
+MRP_METHOD = "post-stratified binomial GLM (penalised time spline, age band, sex); delta method"
 DESIGN_METHOD = "weighted proportion; Wilson on the Kish effective sample size"
 
 
@@ -100,6 +97,16 @@ def _cells(
     return out[out["tests"] > 0]
 
 
+def _indicators(frame: pd.DataFrame, levels: dict[str, list[object]]) -> FloatArray:
+    """Treatment-coded indicators of each column's levels after the first."""
+    columns = [
+        (frame[column].to_numpy() == level).astype(np.float64)
+        for column, values in levels.items()
+        for level in values[1:]
+    ]
+    return np.column_stack(columns) if columns else np.zeros((len(frame), 0))
+
+
 def _fit_area(
     cells: pd.DataFrame,
     strata: pd.DataFrame,
@@ -108,35 +115,40 @@ def _fit_area(
     age_band: str,
     sex: str,
     spline_df: int,
-) -> tuple[FloatArray, FloatArray, str | None]:
-    """Post-stratified positivity and its logit-scale standard error on each grid day."""
-    origin = grid[0]
-    cells = cells.assign(t=(cells[date] - origin).dt.days.astype(np.float64))
-    formula = f"bs(t, df={spline_df}) + C({age_band}) + C({sex})"
+) -> tuple[FloatArray, FloatArray, float, str | None]:
+    """Post-stratified positivity, its logit-scale standard error on each grid day, and the
+    model's residual degrees of freedom."""
     empty = np.full(len(grid), np.nan)
     for column in (age_band, sex):
         if not strata[column].isin(cells[column]).all():
-            return empty, empty, f"population strata have a {column} absent from the survey"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            X = patsy.dmatrix(formula, cells, return_type="dataframe")
-            endog = np.column_stack([cells["positive"], cells["tests"] - cells["positive"]])
-            result = sm.GLM(endog, X, family=sm.families.Binomial()).fit()
-        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError, patsy.PatsyError):
-            return empty, empty, "model could not be fitted"
-    if caught or not result.converged:
-        return empty, empty, "model did not converge"
-    new = strata.merge(pd.DataFrame({"t": (grid - origin).days.astype(np.float64)}), how="cross")
-    X_new = np.asarray(patsy.build_design_matrices([X.design_info], new)[0])
-    p = expit(X_new @ np.asarray(result.params)).reshape(len(strata), len(grid))
+            return empty, empty, np.nan, f"population strata have a {column} absent from the survey"
+    if cells["positive"].sum() == 0:
+        return empty, empty, np.nan, "no positive swab in the area"
+    origin, last = grid[0], float((grid[-1] - grid[0]).days)
+    n_spline = spline_df + 1
+    levels = {c: sorted(strata[c].unique().tolist()) for c in (age_band, sex)}
+    t = np.asarray((cells[date] - origin).dt.days, dtype=np.float64)
+    X = np.hstack([spline_basis(t, last, n_spline), _indicators(cells, levels)])
+    y, n = cells["positive"].to_numpy(np.float64), cells["tests"].to_numpy(np.float64)
+    fit = fit_penalised_binomial(X, y, n, n_spline)
+    if fit is None:
+        return empty, empty, np.nan, "model could not be fitted"
+    days = np.asarray((grid - origin).days, dtype=np.float64)
+    time_part = spline_basis(days, last, n_spline)  # [day, spline]
+    group_part = _indicators(strata, levels)  # [stratum, effect]
+    X_new = np.concatenate(
+        [
+            np.broadcast_to(time_part, (len(strata), *time_part.shape)),
+            np.broadcast_to(group_part[:, None, :], (len(strata), len(grid), group_part.shape[1])),
+        ],
+        axis=2,
+    )  # [stratum, day, parameter]
+    p = expit(X_new @ fit.params)
     share = (strata["population"] / strata["population"].sum()).to_numpy()[:, None]
     pbar = np.sum(share * p, axis=0)
-    slopes = (share * p * (1 - p)).reshape(-1)
-    gradient = (X_new * slopes[:, None]).reshape(len(strata), len(grid), -1).sum(axis=0)
-    cov = np.asarray(result.cov_params())
-    variance = np.einsum("dk,kl,dl->d", gradient, cov, gradient)
-    return pbar, np.sqrt(variance) / (pbar * (1 - pbar)), None
+    gradient = np.einsum("sd,sdk->dk", share * p * (1 - p), X_new)
+    variance = np.maximum(np.einsum("dk,kl,dl->d", gradient, fit.cov, gradient), 0.0)
+    return pbar, np.sqrt(variance) / (pbar * (1 - pbar)), fit.df_resid, None
 
 
 def survey_positivity(
@@ -166,8 +178,9 @@ def survey_positivity(
     date, positive, tests, age_band, sex, population, by
         Column names; ``by`` names the area (CIS area by default).
     spline_df
-        Degrees of freedom of the B-spline in time; by default one per 14 days of survey
-        (at least 4), flexible enough to follow a wave.
+        Degrees of freedom of the B-spline in time (its basis has one more function,
+        which holds the intercept); by default one per 14 days of survey (at least 4),
+        flexible enough to follow a wave, with a penalty that keeps it smooth.
     conf_level
         Level(s) of the confidence intervals (frequentist: not credible intervals).
     multiplier
@@ -177,23 +190,31 @@ def survey_positivity(
     -------
     pandas.DataFrame
         One row per area and day from the first to the last survey day: ``value``, the
-        limits, ``one_in_n`` and ``wording`` ("around 1 in N"), ``method`` and ``reason``.
+        limits, ``one_in_n`` and ``wording`` ("around 1 in N"), the model's residual
+        degrees of freedom ``df_resid`` (cells less effective parameters, for the
+        disclosure rules), ``method`` and ``reason``.
 
     Notes
     -----
     A frequentist stand-in for the survey's Bayesian MRP: per area, a binomial GLM of
-    positivity on a B-spline of time plus age band and sex, predicted for every cell and
-    day and weighted by the cell's population share. The interval uses the delta method
-    on the logit of the post-stratified proportion, so it stays within (0, 1). Areas
-    whose model fails (for example no positives in an age band) get no value, with the
-    reason. One fit per area.
+    positivity on a cubic B-spline of time plus age band and sex, predicted for every cell
+    and day and weighted by the cell's population share. The spline's coefficients carry a
+    second-difference penalty (a P-spline) whose weight AIC chooses, so that weeks without
+    a positive swab give a low estimate rather than a model that fails to converge; age
+    and sex effects carry a weak ridge (prior standard deviation 10 on the logit scale)
+    that keeps them finite where a group has no positive. The covariance is the penalised
+    fit's Bayesian one, scaled by the Pearson dispersion when it exceeds 1. The interval
+    uses the delta method on the logit of the post-stratified proportion, so it stays
+    within (0, 1). Areas with no positive swab, or whose population has an age band or
+    sex the survey did not sample, get no value, with the reason. One fit per area.
 
     References
     ----------
     Pouwels KB, et al. Community prevalence of SARS-CoV-2 in England from April to November
     2020: results from the ONS Coronavirus Infection Survey. Lancet Public Health
     2021;6:e30-e38. Gelman A, Little TC. Poststratification into many categories using
-    hierarchical logistic regression. Survey Methodology 1997;23:127-135.
+    hierarchical logistic regression. Survey Methodology 1997;23:127-135. Eilers PHC, Marx
+    BD. Flexible smoothing with B-splines and penalties. Statistical Science 1996;11:89-121.
     """
     keys = by_columns(by)
     if spline_df is not None and spline_df < 3:
@@ -219,13 +240,17 @@ def survey_positivity(
         df = max(4, round(len(grid) / 14)) if spline_df is None else spline_df
         reason: str | None
         if cell_strata.empty:
-            pbar, se, reason = (
-                np.full(len(grid), np.nan),
-                np.full(len(grid), np.nan),
-                ("no population strata for the area"),
+            nothing = np.full(len(grid), np.nan)
+            pbar, se, df_resid, reason = (
+                nothing,
+                nothing,
+                np.nan,
+                "no population strata for the area",
             )
         else:
-            pbar, se, reason = _fit_area(cells, cell_strata, grid, date, age_band, sex, df)
+            pbar, se, df_resid, reason = _fit_area(
+                cells, cell_strata, grid, date, age_band, sex, df
+            )
         part = pd.DataFrame({"date": grid, "value": pbar * multiplier})
         for column, value in zip(keys, key, strict=True):
             part.insert(0, column, value)
@@ -235,6 +260,7 @@ def survey_positivity(
             part[high] = expit(logit(pbar) + z * se) * multiplier
         part["one_in_n"] = one_in_n(np.nan_to_num(pbar, nan=0.0))
         part["wording"] = np.where(np.isnan(pbar), "", one_in_n_text(np.nan_to_num(pbar)))
+        part["df_resid"] = df_resid
         part["reason"] = reason
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
