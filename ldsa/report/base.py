@@ -23,10 +23,10 @@ from ldsa.report import series
 from ldsa.report.context import ReportContext, full_weeks
 from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import Measure
-from ldsa.report.plans import linked_plan, period_totals
+from ldsa.report.plans import covered_weeks, linked_plan, period_totals
 from ldsa.report.release import Release
 from ldsa.report.spec import TemplateSpec
-from ldsa.report.text import Messages
+from ldsa.report.text import Messages, day_text
 
 #: The authority, its region and England, as the prefixes of released columns.
 LEVELS = series.LEVELS
@@ -75,12 +75,24 @@ class Report:
         """Mondays of the weeks lying wholly within the period."""
         return full_weeks(self.context.period_start, self.context.period_end)
 
+    def measure_weeks(self, which: Measure | str) -> pd.DatetimeIndex:
+        """The period's weeks that the store's data of a measure cover (all of them for an
+        extract; part for a published file that covers part of the period)."""
+        measure = self.measure(which)
+        if measure.name not in self._covered:
+            self._covered[measure.name] = covered_weeks(self.context.store, measure, self.weeks)
+        return self._covered[measure.name]
+
+    @functools.cached_property
+    def _covered(self) -> dict[str, pd.DatetimeIndex]:
+        return {}
+
     def plan(self, which: Measure | str) -> sdc.LinkedPlan:
         """This authority's part of the batch-wide disclosure plan of a measure."""
         measure = self.measure(which)
         if measure.name not in self._plans:
             self._plans[measure.name] = linked_plan(
-                self.context.store, self.policy, measure, self.weeks, self.la_code
+                self.context.store, self.policy, measure, self.measure_weeks(measure), self.la_code
             )
         return self._plans[measure.name]
 
@@ -91,7 +103,8 @@ class Report:
     def authorities(self, which: Measure | str) -> sdc.SafeTable:
         """Every authority's released total of a measure over the period (one row each)."""
         measure = self.measure(which)
-        part = period_totals(self.context.store, self.policy, measure, self.weeks, self.la_code)
+        weeks = self.measure_weeks(measure)
+        part = period_totals(self.context.store, self.policy, measure, weeks, self.la_code)
         return sdc.authorities_table(
             part,
             names={a.la_code: a.la_name for a in self.context.store.geography},
@@ -138,6 +151,30 @@ class Report:
             f"This section needs data this store does not hold ({reasons}). "
             "The same report run on the record-level data in the secure environment shows it."
         )
+
+    def lacks_measure(self, which: Measure | str) -> Notice | None:
+        """A notice when the store holds none of a measure's data in the period (its table
+        is missing, covers none of the period, or has no rows of the measure), else None."""
+        measure = self.measure(which)
+        if (notice := self.lacks(measure.table)) is not None:
+            return notice
+        rows = self.context.store.england_table(measure.table)
+        if measure.query:
+            rows = rows.query(measure.query)
+        if self.measure_weeks(measure).empty or rows[measure.date_column].dropna().empty:
+            return Notice(
+                f"{measure.label}: this store holds none in the period. The same report run "
+                "on the record-level data in the secure environment shows them."
+            )
+        return None
+
+    def coverage_note(self, which: Measure | str) -> str:
+        """The weeks a measure's data cover, when that is less than the period, else ""."""
+        covered = self.measure_weeks(which)
+        if covered.empty or len(covered) == len(self.weeks):
+            return ""
+        end = covered[-1] + pd.Timedelta(days=6)
+        return f"The data cover only the weeks from {day_text(covered[0])} to {day_text(end)}."
 
     def lacks_ages(self, table: str, what: str) -> Notice | None:
         """A notice when the store's ``table`` has no breakdown by age (published files
@@ -207,6 +244,8 @@ class Report:
     def series_figure(self, which: Measure | str) -> FigureOutput | Notice:
         """Average weekly rates per 100,000 at the authority's step: it, region, England."""
         measure = self.measure(which)
+        if notice := self.lacks_measure(measure):
+            return notice
         table = self.series_rates(measure)
         self.release.csv(f"{measure.name}_over_time", table)
         return series.series_figure(self, measure, table)
@@ -214,6 +253,8 @@ class Report:
     def cumulative_figure(self, which: Measure | str) -> FigureOutput | Notice:
         """Cumulative rates per 100,000 since the period began: authority, region, England."""
         measure = self.measure(which)
+        if notice := self.lacks_measure(measure):
+            return notice
         table = self.cumulative_rates(measure)
         self.release.csv(f"{measure.name}_cumulative", table)
         return series.cumulative_figure(self, measure, table)

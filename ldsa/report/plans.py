@@ -46,7 +46,22 @@ def warm_plans(
     for measure in measures:
         if measure.table in store.missing_tables:
             continue
-        linked_plan(store, policy, measure, weeks, store.geography.codes[0])
+        covered = covered_weeks(store, measure, weeks)
+        if not covered.empty:
+            linked_plan(store, policy, measure, covered, store.geography.codes[0])
+
+
+def covered_weeks(store: Store, measure: Measure, weeks: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The weeks of ``weeks`` that the store's table of a measure covers: from the week of
+    its first dated row to that of its last. A published file covering part of the period
+    (deaths of 2021's first quarter) gives a shorter series, never weeks of false zeros;
+    an extract covering the whole period gives ``weeks`` unchanged."""
+    dates = store.england_table(measure.table, [measure.date_column])[measure.date_column]
+    days = pd.DatetimeIndex(dates.dropna())
+    if days.empty:
+        return weeks[:0]
+    first, last = (day - pd.Timedelta(days=day.day_of_week) for day in (days.min(), days.max()))
+    return weeks[(weeks >= first.normalize()) & (weeks <= last.normalize())]
 
 
 def weekly_counts(rows: pd.DataFrame, measure: Measure) -> pd.Series:

@@ -96,9 +96,9 @@ def series_figure(report: Report, measure: Measure, table: sdc.SafeTable) -> Fig
             "tables of this report."
         )
     labels = [plan.timeline.label(i, step) for i in plan.timeline.intervals(step)]
+    note = " ".join(filter(None, (plan.step_note(report.la_code), report.coverage_note(measure))))
     return figures.step_lines(
-        table, report.names(), title=measure.label, step=step, labels=labels,
-        note=plan.step_note(report.la_code),
+        table, report.names(), title=measure.label, step=step, labels=labels, note=note,
     )  # fmt: skip
 
 
@@ -111,6 +111,5 @@ def cumulative_figure(
     title = f"{measure.label}, running total"
     if step is sdc.TimeStep.PERIOD:
         return Notice(f"{title}: {plan.step_note(report.la_code)}")
-    return figures.cumulative_lines(
-        table, report.names(), title=title, step=step, note=plan.step_note(report.la_code)
-    )
+    note = " ".join(filter(None, (plan.step_note(report.la_code), report.coverage_note(measure))))
+    return figures.cumulative_lines(table, report.names(), title=title, step=step, note=note)
