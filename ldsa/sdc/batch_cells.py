@@ -14,6 +14,9 @@ import re
 from pathlib import Path
 
 _LEVELS = ("la", "region", "england")
+#: Areas other than an authority's that a row names in a label column: a survey's CIS area
+#: (``cis_<measure>_count`` with ``cis_area``), shared by its authorities.
+_NAMED_AREAS = {"cis": "cis_area"}
 #: The list of every authority of a batch and its region, at the top of a release.
 AUTHORITIES = "authorities.csv"
 ENGLAND = "E92000001"
@@ -68,7 +71,7 @@ class _Column:
     """How a count column of a file is read."""
 
     name: str
-    level: str  #: "la", "region", "england", or "own" (the row's authority, unprefixed)
+    level: str  #: "la", "region", "england", "cis" or "own" (the row's authority, unprefixed)
     measure: str  #: e.g. "cases_count"; "" to take the row's ``measure_id``
     kind: str = "cell"  #: "cell", "running" (from the first row) or "rolling" (seven days)
 
@@ -124,7 +127,9 @@ def _columns(header: list[str]) -> tuple[list[_Column], list[str]]:
     columns, first_own = [], None
     for index, name in enumerate(header):
         level, _, rest = name.partition("_")
-        if level in _LEVELS and rest.endswith("count"):
+        if level in _NAMED_AREAS and rest.endswith("_count"):
+            columns.append(_Column(name, level, rest))
+        elif level in _LEVELS and rest.endswith("count"):
             measure = rest.removeprefix("cumulative_")
             columns.append(_Column(name, level, "" if measure == "count" else measure))
         elif name.endswith("_count"):
@@ -177,7 +182,7 @@ def _read_file(
                 origin, weight = firsts.get((column.name, key), (span[0], 0))
                 firsts[(column.name, key)] = (origin, weight + 1)
                 cell_span, weight = (origin, span[1]), weight + 1
-            elif key[1] not in _LEVELS:
+            elif key[1] not in _LEVELS and key[1] not in _NAMED_AREAS:
                 groups.setdefault(((measure, "la", authority), cell_span), []).append(key)
             value = _parse(row.get(column.name))
             batch.cells.append(Cell(key, cell_span, value, weight, name, f"{name}:{column.name}"))
@@ -199,6 +204,9 @@ def _key(
     authority's (a breakdown's category); None without a measure, or a region."""
     if not measure:
         return None
+    if column.level in _NAMED_AREAS:  # the row's named area: no authority's, no region's
+        code = _text(row, _NAMED_AREAS[column.level])
+        return (measure, column.level, code) if code else None
     if column.level == "own" and categories:
         part = "/".join(categories) + "=" + "/".join(_text(row, c) for c in categories)
         return (measure, part, authority)

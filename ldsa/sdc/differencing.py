@@ -30,6 +30,9 @@ Conventions read (the render functions follow them), in ``<folder>/tables/*.csv`
   table's measure over the seven days to the row's day (or its period's end);
   ``cumulative_<measure>_count`` without a level, the authority's running total from the
   first row's ``period_start`` to the row's ``period_end``. Every other count is one term.
+- ``cis_<measure>_count`` is the count of the row's ``cis_area`` (a survey's CIS area,
+  shared by several authorities): every copy in the batch must agree, and it is part of no
+  authority's, region's or England's count (without a ``cis_area`` column it is not read).
 - A table of an authority with a ``region_code`` column names its region;
   ``authorities.csv`` at the top of the release lists every authority of the batch with
   its region (without it, the release is taken to hold every authority).

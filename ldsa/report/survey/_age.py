@@ -45,6 +45,7 @@ class AgeSections(AscertainmentSections):
                 samples.append(sample_of(weekly[group].iloc[start:end]))
         frame = pd.DataFrame(labels, columns=["period_start", "period_end", "age_group"])
         frame.insert(2, "time_step", step.value)
+        frame.insert(3, "cis_area", self.context.authority.cis_area)
         withheld = sum(
             sdc.survey.sample_rule(s, self.policy, direct=True) is not None for s in samples
         )
@@ -125,7 +126,7 @@ class AgeSections(AscertainmentSections):
         return sdc.release_survey(
             frame,
             [area],
-            labels=["period_start", "period_end", "time_step", "age_group"],
+            labels=["period_start", "period_end", "time_step", "cis_area", "age_group"],
             policy=self.policy,
             output_id=self.uid("positivity_by_age"),
             sample_note=(

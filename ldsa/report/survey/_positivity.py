@@ -52,7 +52,11 @@ class PositivitySections(PublicSections):
         week; released where the survey rules allow (:mod:`ldsa.sdc.survey`)."""
         weeks = self.survey_weeks
         frame = pd.DataFrame(
-            {"period_start": weeks, "period_end": weeks + pd.Timedelta(days=6)}
+            {
+                "period_start": weeks,
+                "period_end": weeks + pd.Timedelta(days=6),
+                "cis_area": self.context.authority.cis_area,
+            }
         ).reset_index(drop=True)
         areas = []
         for level in SURVEY_LEVELS:
@@ -82,7 +86,7 @@ class PositivitySections(PublicSections):
         return sdc.release_survey(
             frame,
             areas,
-            labels=["period_start", "period_end"],
+            labels=["period_start", "period_end", "cis_area"],
             policy=self.policy,
             output_id=self.uid("positivity_over_time"),
             sample_note=(

@@ -104,3 +104,27 @@ def test_isr_limits_bracket_ratio(counts: list[int], pops: list[float]) -> None:
     frame = pd.DataFrame({"count": np.array(counts, float), "population": pops})
     row = isr(frame, ref_count=[5.0, 10.0, 50.0], ref_population=[1e3, 1e3, 1e3]).iloc[0]
     assert 0 <= row["lower"] <= row["value"] <= row["upper"]
+
+
+@given(
+    a=st.floats(-7, -1),
+    b=st.floats(-7, -1),
+    se_a=st.floats(0.01, 1.0),
+    se_b=st.floats(0.01, 1.0),
+)
+def test_survey_trend_is_antisymmetric(a: float, b: float, se_a: float, se_b: float) -> None:
+    """Swapping the latest and the earlier estimate swaps increased and decreased, and
+    keeps level and uncertain; equal estimates never show a change."""
+    from scipy.special import expit
+
+    from ldsa.stats import Trend, survey_trend
+
+    def estimate(x: float, se: float) -> tuple[float, tuple[float, float]]:
+        return expit(x), (expit(x - 1.96 * se), expit(x + 1.96 * se))
+
+    (p, lim_p), (q, lim_q) = estimate(a, se_a), estimate(b, se_b)
+    forward = survey_trend(p, lim_p, q, lim_q, multiplier=1)[0]
+    backward = survey_trend(q, lim_q, p, lim_p, multiplier=1)[0]
+    swap = {Trend.INCREASED: Trend.DECREASED, Trend.DECREASED: Trend.INCREASED}
+    assert backward is swap.get(forward, forward)
+    assert survey_trend(p, lim_p, p, lim_p, multiplier=1)[0] in (Trend.LEVEL, Trend.UNCERTAIN)

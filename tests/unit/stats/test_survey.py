@@ -141,3 +141,28 @@ def test_ascertainment_ratio() -> None:
     """Cases per infected person compares reported cases with survey positivity."""
     assert_allclose(ascertainment_ratio([500.0], [100_000.0], [0.01]), [0.5])
     assert np.isnan(ascertainment_ratio([5.0], [100.0], [0.0])[0])
+
+
+def test_weeks_without_positives_give_a_low_estimate_not_a_failure() -> None:
+    """Six weeks with no positive swab at all (summer 2020 in most areas) leave the model
+    fitted: low, finite estimates there with intervals, the wave recovered after them, and
+    the residual degrees of freedom reported for the disclosure rules."""
+    frame, truth = _simulate(21)
+    quiet = frame["date"] < DAYS[42]
+    frame.loc[quiet, "positive"] = 0
+    result = survey_positivity(frame, _strata("J1"), multiplier=1)
+    assert result["reason"].isna().all()
+    assert np.isfinite(result[["value", "lower", "upper"]].to_numpy()).all()
+    assert result.loc[:30, "value"].max() < 0.01
+    later = result["date"] >= DAYS[56]
+    assert np.max(np.abs(result.loc[later, "value"] - truth[later.to_numpy()])) < 0.015
+    cells = frame.groupby(["date", "age_band", "sex"]).ngroups
+    assert 0 < result["df_resid"].iloc[0] < cells
+
+
+def test_area_without_positives_gives_reason() -> None:
+    """An area with no positive swab at all has no model, and says why."""
+    frame, _ = _simulate(5)
+    result = survey_positivity(frame.assign(positive=0), _strata("J1"))
+    assert (result["reason"] == "no positive swab in the area").all()
+    assert result["value"].isna().all()
