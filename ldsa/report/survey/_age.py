@@ -38,9 +38,10 @@ class AgeSections(AscertainmentSections):
     def _age_rows(self, step: sdc.TimeStep) -> AgeRows:
         timeline = sdc.Timeline(tuple(w.date() for w in self.survey_weeks))
         weekly = {group: self.weekly_samples("cis", group) for group in _GROUPS}
+        sampled = [group for group in _GROUPS if weekly[group]["swabs"].sum() > 0]
         labels, samples = [], []
         for start, end in timeline.intervals(step):
-            for group in _GROUPS:
+            for group in sampled:
                 labels.append((timeline.first_day(start), timeline.last_day(end), group))
                 samples.append(sample_of(weekly[group].iloc[start:end]))
         frame = pd.DataFrame(labels, columns=["period_start", "period_end", "age_group"])
@@ -148,6 +149,8 @@ class AgeSections(AscertainmentSections):
         if self.survey_weeks.empty:
             return Notice("The infection survey took no swabs in this period.")
         table = self.by_age
+        if table.n_rows == 0:
+            return Notice("The survey swabbed no one in this area in the period.")
         self.release.csv("positivity_by_age", table)
         step = self._age_choice.step
         note = "" if step is AGE_STEPS[0] else (

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -143,3 +144,28 @@ def test_store_errors_are_clear(tiny_extract: Path, tmp_path: Path) -> None:
     (tmp_path / "store" / MANIFEST).write_text(json.dumps({**manifest, "schema_version": "0"}))
     with pytest.raises(StoreError, match="prepare the store again"):
         Store(tmp_path / "store")
+
+
+def test_survey_samples_are_distinct_counts(small_extract: Path, small_store: Path) -> None:
+    """Per CIS area and week, the store's sample for all ages is the distinct participants
+    and households with a valid swab, counted from the extract; the age groups' swabs add
+    up to all ages' (their distinct counts need not), and so do the cells'."""
+    survey = read_table(small_extract, "survey")
+    valid = survey[survey["result"] != "void"]
+    days = pd.to_datetime(valid["visit_date"])
+    valid = valid.assign(week_start=(days - pd.to_timedelta(days.dt.day_of_week, unit="D")))
+    by_hand = valid.groupby(["cis_area", "week_start"]).agg(
+        participants=("participant_id", "nunique"), households=("household_id", "nunique")
+    )
+    store = Store(small_store)
+    samples = store.survey_samples()
+    everyone = samples[samples["age_group"] == "all"].set_index(["cis_area", "week_start"])
+    everyone.index = everyone.index.set_levels(pd.to_datetime(everyone.index.levels[1]), level=1)
+    stored = everyone.loc[everyone["swabs"] > 0, ["participants", "households"]]
+    assert stored.sort_index().equals(by_hand.sort_index().astype("int64"))
+    groups = samples[samples["age_group"] != "all"].groupby(["cis_area", "week_start"])["swabs"]
+    assert groups.sum().equals(samples[samples["age_group"] == "all"].set_index(
+        ["cis_area", "week_start"])["swabs"].sort_index())  # fmt: skip
+    cells = store.survey()
+    assert int(cells["swabs"].sum()) == int(everyone["swabs"].sum())
+    assert (cells["households"] <= cells["participants"]).all()
