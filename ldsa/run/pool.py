@@ -53,9 +53,14 @@ class _Worker:
 
     process: BaseProcess
     connection: Connection
+    ready: bool = False  #: its imports are done: it takes jobs
     spec: JobSpec | None = None
     started: float = 0.0
     deadline: float = math.inf
+
+
+#: What a worker sends once its imports are done, before any result.
+_READY = "ready"
 
 
 class WorkerPool:
@@ -68,7 +73,8 @@ class WorkerPool:
     templates
         Templates whose imports each worker makes before its first job.
     timeout
-        Seconds a job may run in its worker before the watchdog stops it.
+        Seconds a job may run in its worker (imports not counted) before the watchdog
+        stops it.
     """
 
     def __init__(self, count: int, templates: Sequence[Path], timeout: float) -> None:
@@ -77,7 +83,7 @@ class WorkerPool:
         self._timeout = timeout
         self._workers = [self._start() for _ in range(count)]
         #: Deaths of workers that held no job; beyond a bound, the jobs left are failed
-        #: rather than retried by workers that die on start-up for ever.
+        #: rather than given to workers that die on start-up for ever.
         self._idle_deaths = 0
         self._max_idle_deaths = 2 * count + 2
 
@@ -96,7 +102,7 @@ class WorkerPool:
         queue = collections.deque(specs)
         while queue or self._busy():
             for worker in self._workers:
-                if queue and worker.spec is None and worker.process.is_alive():
+                if queue and worker.ready and worker.spec is None:
                     self._give(worker, job, queue.popleft())
             yield from self._collect(queue)
 
@@ -110,9 +116,11 @@ class WorkerPool:
             worker.connection.send((job, spec))
 
     def _collect(self, queue: collections.deque[JobSpec]) -> Iterator[JobResult]:
-        """Wait for a result, a dead worker or the next deadline; yield what that ends."""
+        """Wait for a message, a dead worker or the next deadline; yield what that ends."""
         busy = self._busy()
-        waits: dict[Any, _Worker] = {w.connection: w for w in busy}
+        waits: dict[Any, _Worker] = {
+            w.connection: w for w in self._workers if w.spec is not None or not w.ready
+        }
         waits |= {w.process.sentinel: w for w in self._workers}
         next_deadline = min((w.deadline for w in busy), default=math.inf)
         timeout = None if next_deadline == math.inf else max(0.0, next_deadline - time.monotonic())
@@ -131,18 +139,19 @@ class WorkerPool:
                 self._replace(worker, queue)
 
     def _receive(self, worker: _Worker) -> JobResult | None:
-        """The worker's result, if it sent one."""
-        if worker.spec is None:
-            return None
+        """The worker's result, if it sent one (a worker that says it is ready is marked so)."""
         try:
             if not worker.connection.poll():
                 return None
-            result: JobResult = worker.connection.recv()
+            message: JobResult | str = worker.connection.recv()
         except (EOFError, OSError):  # closed: the worker is dying; its sentinel tells how
             worker.process.join(_LEAVE_SECONDS)
             return None
+        if isinstance(message, str):
+            worker.ready = message == _READY
+            return None
         worker.spec, worker.deadline = None, math.inf
-        return result
+        return message
 
     def _bury(self, worker: _Worker, queue: collections.deque[JobSpec]) -> Iterator[JobResult]:
         """Reap a dead worker, fail the job it held, and start another if jobs remain."""
@@ -153,8 +162,7 @@ class WorkerPool:
             self._idle_deaths += 1
         if self._idle_deaths > self._max_idle_deaths:
             while queue:  # workers die before taking any job: stop trying
-                spec = queue.popleft()
-                yield _lost_job(spec, "WorkerDied", _RESTARTS, 0.0)
+                yield _lost_job(queue.popleft(), "WorkerDied", _RESTARTS, 0.0)
         self._replace(worker, queue)
 
     def _lost(self, worker: _Worker, spec: JobSpec, name: str, reason: str) -> JobResult:
@@ -225,6 +233,10 @@ def _serve(connection: Connection, templates: list[Path]) -> None:  # pragma: no
     threading.Thread(target=_die_with_run, args=(connection.fileno(),), daemon=True).start()
     _let_go_of_fork_server()
     preload(templates)
+    try:
+        connection.send(_READY)
+    except OSError:  # the run is gone
+        return
     while True:
         try:
             task = connection.recv()
