@@ -41,6 +41,24 @@ def _days(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:
     return mondays + pd.to_timedelta(offsets, unit="D")
 
 
+def _with_gaps(
+    x: pd.DatetimeIndex, series: list[np.ndarray]
+) -> tuple[pd.DatetimeIndex, list[np.ndarray]]:
+    """Points with a NaN put between two rows further apart than the usual step (rows a
+    table leaves out), so that a line breaks there instead of bridging the gap."""
+    if len(x) < 3:
+        return x, series
+    steps = np.diff(x)
+    after = np.flatnonzero(steps > 1.5 * np.median(steps))
+    if not after.size:
+        return x, series
+    points = np.concatenate([x, x[after] + steps[after] / 2])
+    order = np.argsort(points, kind="stable")
+    spread = pd.DatetimeIndex(points[order])
+    filled = [np.concatenate([s, np.full(after.size, np.nan)])[order] for s in series]
+    return spread, filled
+
+
 def values_of(table: sdc.SafeTable, column: str) -> np.ndarray:
     """A released column's values as floats, withheld ones as NaN."""
     return np.asarray(sdc.figure_series(table, column).y, dtype=float)
@@ -176,8 +194,10 @@ def rate_with_interval(
     """Draw one released series with its 95% interval as a band (``floor``: the y axis's
     lowest value; None for series that go below zero, with a line at zero)."""
     table = sdc.require_safe(table, "rate_with_interval")
-    x = _days(table, x_column)
-    value, lower, upper = (values_of(table, c) for c in (value_column, lower_column, upper_column))
+    x, (value, lower, upper) = _with_gaps(
+        _days(table, x_column),
+        [values_of(table, c) for c in (value_column, lower_column, upper_column)],
+    )
     figure, axes = new_figure()
     axes.fill_between(
         x, lower, upper, color=COLOURS["la"], alpha=0.2, linewidth=0, label="95% interval"

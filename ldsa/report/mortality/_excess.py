@@ -191,7 +191,11 @@ class ExcessSections(MortalityBase):
     @functools.cached_property
     def cumulative_excess(self) -> sdc.SafeTable:
         """Excess deaths since the period began, at the end of each period of the step, with
-        95% prediction intervals; from the first withheld period on, withheld."""
+        95% prediction intervals, for the periods whose running total of deaths can be
+        released (before the first withheld period, and from the last one on), and the first
+        period. Other rows are left out rather than marked: their totals are not given
+        here, but other releases of the batch may determine them, and a marker would claim
+        protection."""
         column = f"la_{DEATHS.count_column}"
         whole = self.plan(DEATHS).period_table(self.la_code, output_id=self.uid("excess_whole"))
         counts = sdc.release_sums(
@@ -216,16 +220,22 @@ class ExcessSections(MortalityBase):
                 "cumulative_excess_upper": observed - model["expected_lower"].to_numpy(),
             }
         )
-        return sdc.release_rates(
+        every = sdc.release_rates(
             counts,
             frame,
             dict.fromkeys(frame.columns, f"cumulative_{DEATHS.count_column}"),
             policy=self.policy,
-            output_id=self.uid("cumulative_excess"),
+            output_id=self.uid("cumulative_excess_all"),
             decimals=1,
             description="Deaths registered since the period began, deaths expected and "
-            "excess deaths with 95% prediction intervals",
+            "excess deaths with 95% prediction intervals (periods whose running total can "
+            "be released)",
         )
+        column = f"cumulative_{DEATHS.count_column}"
+        # The first row stays even when withheld (it is the first period's own count): it
+        # says where the running totals start.
+        shown = [r for r in range(every.n_rows) if r == 0 or not every.status(r, column).suppressed]
+        return every.select(output_id=self.uid("cumulative_excess"), rows=shown)
 
     def cumulative_excess_figure(self) -> FigureOutput | Notice | None:
         """Excess deaths since the period began, with the 95% prediction interval."""
@@ -248,7 +258,7 @@ class ExcessSections(MortalityBase):
             label=self.names()["la"],
             floor=None,
             note="Registered deaths less those expected, added up from the start of the "
-            "period; where a period's count is withheld, the line stops.",
+            "period; the line breaks where a running total cannot be released.",
         )
 
     def excess_note(self) -> text.Messages | None:

@@ -110,20 +110,27 @@ def test_excess_is_registered_less_expected(largest: Mortality) -> None:
 def test_cumulative_excess_from_released_values_only(largest: Mortality) -> None:
     """Running totals of deaths add the released periods up to the first withheld one;
     after the last withheld one they are the period total less the later periods (both
-    worked out from released values); in between they are withheld."""
-    periods = largest.excess.released_frame()[f"la_{DEATHS.count_column}"]
-    running = largest.cumulative_excess.released_frame()[f"cumulative_{DEATHS.count_column}"]
+    worked out from released values); the periods in between are left out, not marked,
+    except the first (where the running totals start)."""
+    excess = largest.excess.released_frame()
+    periods = excess[f"la_{DEATHS.count_column}"]
+    cumulative = largest.cumulative_excess.released_frame()
+    running = cumulative.set_index("period_start")[f"cumulative_{DEATHS.count_column}"]
     whole = largest.plan(DEATHS).period_table(largest.la_code, output_id="p")
     total = whole.value(0, f"la_{DEATHS.count_column}")
     withheld = periods.isna().to_numpy()
     before = np.cumsum(withheld) == 0
     later_withheld = np.cumsum(withheld[::-1])[::-1] - withheld
-    after = later_withheld == 0  # no withheld period after this one
-    assert (running[before] == periods[before].cumsum()).all()
+    after = (later_withheld == 0) & (total is not None)
+    starts = excess["period_start"]
+    first = np.arange(len(starts)) == 0
+    assert list(running.index) == list(starts[before | after | first])
+    assert running.iloc[1:].notna().all()
+    assert (running[starts[before]].to_numpy() == periods[before].cumsum().to_numpy()).all()
     if total is not None:
         later = periods[::-1].fillna(0).cumsum()[::-1].shift(-1, fill_value=0)
-        assert (running[after & ~before] == int(total) - later[after & ~before]).all()
-    assert running[~before & ~after].isna().all()
+        expected = int(total) - later[after & ~before]
+        assert (running[starts[after & ~before]].to_numpy() == expected.to_numpy()).all()
 
 
 def test_excess_model_groups_ages_broadly() -> None:
