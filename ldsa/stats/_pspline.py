@@ -21,6 +21,11 @@ from ldsa.stats._validate import FloatArray
 PENALTIES = (0.1, 1.0, 10.0, 100.0, 1_000.0, 10_000.0)
 #: Ridge on category effects: a prior standard deviation of 10 on the logit scale.
 RIDGE = 0.01
+#: Weight of a first-difference penalty on the spline: the second-difference penalty lets
+#: a straight line run unchecked, so through weeks without a positive the curve would fall
+#: towards zero per cent without limit (and its interval widen towards 100%); this bounds
+#: its slope there, and barely touches it where the swabs say otherwise.
+SLOPE = 1.0
 _DEGREE = 3
 _MAX_ITERATIONS = 100
 _TOLERANCE = 1e-8
@@ -79,17 +84,21 @@ def fit_penalised_binomial(
     Notes
     -----
     Penalised iteratively reweighted least squares, for each penalty weight of
-    :data:`PENALTIES`; the fit with the smallest AIC (deviance + 2 edf) is kept.
+    :data:`PENALTIES` on the spline's second differences (with a fixed weak penalty,
+    :data:`SLOPE`, on its first differences and :data:`RIDGE` on the category effects); the
+    fit with the smallest AIC (deviance + 2 edf) is kept.
 
     References
     ----------
     Eilers PHC, Marx BD. Flexible smoothing with B-splines and penalties. Statistical
     Science 1996;11:89-121. Wood SN. Generalized Additive Models. Chapman & Hall, 2006.
     """
-    difference = np.diff(np.eye(n_spline), 2, axis=0)
+    curvature = np.diff(np.eye(n_spline), 2, axis=0)
+    slope = np.diff(np.eye(n_spline), 1, axis=0)
     shape = np.zeros((X.shape[1], X.shape[1]))
-    shape[:n_spline, :n_spline] = difference.T @ difference
+    shape[:n_spline, :n_spline] = curvature.T @ curvature
     ridge = np.diag(np.r_[np.zeros(n_spline), np.full(X.shape[1] - n_spline, RIDGE)])
+    ridge[:n_spline, :n_spline] += SLOPE * slope.T @ slope
     best: tuple[float, PenalisedFit] | None = None
     start = None
     for weight in PENALTIES:  # each fit starts from the last: a few iterations each

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ldsa import sdc
 from ldsa.data.survey_groups import SURVEY_AGE_GROUPS, YOUNGEST
-from ldsa.report import charts
 from ldsa.report.figures import FigureOutput, Notice
+from ldsa.report.survey import _charts
 from ldsa.report.survey._ascertainment import AscertainmentSections
 from ldsa.report.survey._common import sample_of
 from ldsa.report.tables import ReleasedTable
@@ -172,12 +172,8 @@ class AgeSections(AscertainmentSections):
                 f"Positivity by age group over the whole period, the {self.area_name()}.{note}"
             )
             return ReleasedTable(shown, caption, headers)
-        figure = charts.heatmap(
-            table,
-            band_column="age_group",
-            value_column="cis_positivity",
-            title=f"Positivity by age group, survey area {self.context.authority.cis_area}",
-            unit="% of swabs positive",
+        figure = _charts.age_heatmap(
+            table, title=f"Positivity by age group, survey area {self.context.authority.cis_area}"
         )
         return dataclasses.replace(figure, caption=figure.caption + note) if note else figure
 

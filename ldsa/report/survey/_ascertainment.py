@@ -20,8 +20,9 @@ from ldsa.stats import ascertainment_ratio
 #: The survey level whose positivity each level of the cases plan is set against.
 _PAIRS = {"la": "cis", "region": "region", "england": "england"}
 _PERIOD_LABELS = ("period_start", "period_end", "weeks", "time_step")
-#: A period's positivity is the mean over its survey weeks when they are at least this
-#: share of its weeks (the survey began in late April 2020, after the period can begin).
+#: A period's positivity is the mean of its released weekly estimates when they are at
+#: least this share of its weeks (the survey began in late April 2020, after the period
+#: can begin; a few weeks may be withheld).
 COVERED = 0.75
 
 
@@ -41,9 +42,9 @@ class AscertainmentSections(AreaSections):
         return counts.select(output_id=self.uid("cases_survey_periods"), rows=rows)
 
     def _period_positivity(self, counts: sdc.SafeTable) -> sdc.SafeTable:
-        """Each level's mean weekly positivity over each period of the cases plan (over
-        its survey weeks, when they are at least :data:`COVERED` of it), released where
-        every one of those weeks could be (the weakest week's sample decides)."""
+        """Each level's mean weekly positivity over each period of the cases plan: the mean
+        of its released weekly estimates (never of a withheld one, which the mean and the
+        others would give away), where they cover at least :data:`COVERED` of its weeks."""
         labels = counts.released_frame()[list(_PERIOD_LABELS)].astype(str)
         frame = labels.copy()
         areas = []
@@ -53,19 +54,20 @@ class AscertainmentSections(AreaSections):
         first = np.searchsorted(weeks, starts)  # the period's survey weeks: first..last
         last = np.searchsorted(weeks, ends, side="right") - 1
         spans = ((ends - starts).days + 1) // 7
-        whole = (last - first + 1) >= COVERED * spans
+        weekly_table = self.positivity.released_frame()
         for level in SURVEY_LEVELS:
             weekly = self.weekly_samples(level)
-            values = self.fits[level].weekly["value"].to_numpy()
+            released = weekly_table[f"{level}_positivity"].astype(float).to_numpy()
             sizes = weekly[["swabs", "participants", "households"]].min(axis=1).to_numpy()
             means, samples = [], []
-            for a, b, inside in zip(first, last, whole, strict=True):
-                if not inside:
+            for a, b, span in zip(first, last, spans, strict=True):
+                shown = np.flatnonzero(~np.isnan(released[a : b + 1])) + a
+                if len(shown) < COVERED * span:
                     means.append(np.nan)
                     samples.append(sdc.SurveySample(0, 0, 0, 0))
                     continue
-                means.append(float(values[a : b + 1].mean()))
-                weakest = a + int(np.argmin(sizes[a : b + 1]))
+                means.append(float(released[shown].mean()))
+                weakest = int(shown[np.argmin(sizes[shown])])
                 samples.append(weekly_sample(weekly.iloc[weakest]))
             frame[f"{level}_positivity"] = means
             areas.append(
@@ -82,8 +84,8 @@ class AscertainmentSections(AreaSections):
             labels=list(_PERIOD_LABELS),
             policy=self.policy,
             output_id=self.uid("positivity_per_case_period"),
-            sample_note="each row: the sample of the period's weakest week (every week of the "
-            "period must pass)",
+            sample_note="each row: the mean of the period's released weekly estimates (at "
+            f"least {COVERED:.0%} of its weeks); the sample of the weakest of those weeks",
             description="Mean weekly modelled positivity over each period of the cases step",
         )
 
