@@ -43,10 +43,12 @@ SUPPRESSION_MARKERS: tuple[str, ...] = (
     "[u]",
     "[low]",
 )
+# Patterns are ASCII exactly: [0-9], not \d (which matches any Unicode digit, such as
+# fullwidth ones), and \Z, not $ (which also matches before a final new line).
 #: A whole number, optionally with thousands separators ("1,234") or a ".0" ending.
-_WHOLE = r"^(\d{1,3}(,\d{3})+|\d+)(\.0+)?$"
+_WHOLE = r"^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.0+)?\Z"
 #: A decimal number, optionally signed, with thousands separators allowed.
-_DECIMAL = r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"
+_DECIMAL = r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?\Z"
 
 
 @dataclasses.dataclass(frozen=True)

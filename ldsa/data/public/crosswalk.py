@@ -33,9 +33,9 @@ from ldsa.errors import InputFailure, InvalidInputError, InvalidParameterError
 
 GEOGRAPHY_FOLDER = "geography"
 _ONS_GEOGRAPHY = "Office for National Statistics, Open Geography Portal"
-_VINTAGE_FILE = re.compile(r"^lad(\d{2})_names_codes_uk_([a-z]{3})(\d{4})\.csv$")
+_VINTAGE_FILE = re.compile(r"^lad([0-9]{2})_names_codes_uk_([a-z]{3})([0-9]{4})\.csv\Z")
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-_ENGLAND_LA = re.compile(r"^E0[6-9]\d{6}$")
+_ENGLAND_LA = re.compile(r"^E0[6-9][0-9]{6}\Z")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -87,7 +87,7 @@ LSOA_LOOKUP = PublishedFile(
     "LSOA11 to LAD20, April 2020",
 )
 _LOOKUP_COLUMNS = ("LSOA11CD", "LSOA11NM", "LAD20CD", "LAD20NM", "CCG20CD", "CCG20NM")
-_LSOA_PATTERN = r"^E01\d{6}$"
+_LSOA_PATTERN = r"^E01[0-9]{6}\Z"
 MSOA_POPULATION = PublishedFile(
     "msoa11_lad19_lookup_mid2019_pop",
     "msoa11_lad17_lad19_tacticalcell_population.csv",

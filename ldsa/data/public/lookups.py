@@ -39,7 +39,7 @@ CIS_LOOKUP = PublishedFile(
     "LAD19 to CIS20",
 )
 _CIS_COLUMNS = ("LAD19CD", "LAD19NM", "CIS20CD", "FID")
-_LAD19_PATTERN = r"^E0[6-9]\d{6}$"
+_LAD19_PATTERN = r"^E0[6-9][0-9]{6}\Z"
 _TYPE_OF_PREFIX = {prefix: la_type for la_type, prefix in LA_TYPE_PREFIX.items()}
 
 

@@ -72,6 +72,10 @@ _SNAPSHOT_COLUMNS = (
     "proportion_pos_low_95",
 )
 COLUMNS = ("cis_area", "week_start", "week_end", "positivity", "lower", "upper", "source")
+#: "13 March 2022 to 19 March 2022": ASCII digits and letters ([0-9], not \d, which matches
+#: any Unicode digit), the whole text (\Z, not $, which matches before a final new line).
+_DAY = r"[0-9]{1,2} [A-Za-z]+ [0-9]{4}"
+_REFERENCE_PERIOD = rf"^({_DAY}) to ({_DAY})\Z"
 
 
 def read_survey_estimates(source_dir: Path, cis_areas: frozenset[str]) -> pd.DataFrame:
@@ -100,7 +104,7 @@ def read_survey_estimates(source_dir: Path, cis_areas: frozenset[str]) -> pd.Dat
 
 def _read_releases(source_dir: Path, cis_areas: frozenset[str]) -> pd.DataFrame:
     text = read_text_table(source_dir, RELEASES, _RELEASE_COLUMNS)
-    bounds = text["reference_period"].str.extract(r"^(\d{1,2} \w+ \d{4}) to (\d{1,2} \w+ \d{4})$")
+    bounds = text["reference_period"].str.extract(_REFERENCE_PERIOD)
     text = text.assign(week_start=bounds[0].fillna(""), week_end=bounds[1].fillna(""))
     numbers = ("modelled_pct_positive", "lower_95_cri", "upper_95_cri")
     failures = check(
