@@ -158,7 +158,7 @@ class Report:
         measure = self.measure(which)
         if (notice := self.lacks(measure.table)) is not None:
             return notice
-        rows = self.context.store.england_table(measure.table)
+        rows = self.context.store.england_table(measure.table, measure.columns)
         if measure.query:
             rows = rows.query(measure.query)
         if self.measure_weeks(measure).empty or rows[measure.date_column].dropna().empty:
