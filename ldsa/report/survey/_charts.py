@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ldsa import sdc
-from ldsa.report.charts import HEATMAP_COLOURS, WITHHELD_GREY, values_of
+from ldsa.report.charts import HEATMAP_COLOURS, WITHHELD_GREY, _with_gaps, values_of
 from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
 
 #: Colour of each survey level: the CIS area takes the authority's.
@@ -39,18 +39,22 @@ def positivity_lines(
     """
     table = sdc.require_safe(table, "positivity_lines")
     x = _dates(table, "period_start") + pd.Timedelta(days=3)
+    series = [values_of(table, c) for c in ("cis_lower", "cis_upper")]
+    series += [values_of(table, f"{level}_positivity") for level in levels]
+    # Weeks the table leaves out (published estimates skip some) break the lines.
+    spread, drawn = _with_gaps(x, series)
     figure, axes = new_figure(8.0, 4.2)
     axes.fill_between(
-        x, values_of(table, "cis_lower"), values_of(table, "cis_upper"), color=LEVEL_COLOURS["cis"],
-        alpha=0.2, linewidth=0, label="Survey area: 95% interval",
+        spread, drawn[0], drawn[1], color=LEVEL_COLOURS["cis"], alpha=0.2, linewidth=0,
+        label="Survey area: 95% interval",
     )  # fmt: skip
     clauses, gaps = [], []
     labels = {"england": "England", "region": names["region"], "cis": "Survey area"}
-    for level in levels:
+    for level, line in zip(levels, drawn[2:], strict=True):
         label = labels[level]
         values = values_of(table, f"{level}_positivity")
-        axes.plot(x, values, color=LEVEL_COLOURS[level], linewidth=2.2 if level == "cis" else 1.3,
-                  label=label)  # fmt: skip
+        width = 2.2 if level == "cis" else 1.3
+        axes.plot(spread, line, color=LEVEL_COLOURS[level], linewidth=width, label=label)
         clauses.append(_describe(names[level], x, values))
         withheld = int(np.isnan(values).sum())
         if withheld:

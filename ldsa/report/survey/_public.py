@@ -78,8 +78,9 @@ class PublicSections(SurveyBase):
             title="Percentage of people testing positive (ONS's published estimates)",
             note=(
                 "These are ONS's own estimates (a Bayesian model: the intervals are credible "
-                "intervals), as published for the survey area; the region's and England's "
-                "need the survey's swabs, which this store does not hold."
+                "intervals), as published for the survey area; weeks without a published "
+                "estimate are gaps. The region's and England's need the survey's swabs, which "
+                "this store does not hold."
             ),
             levels=("cis",),
             interval="credible",
