@@ -146,7 +146,10 @@ def _fit(
     mu = expit(X @ beta)
     weight = np.maximum(n * mu * (1 - mu), 1e-10)
     information = _weighted_gram(X, weight)
-    inverse = np.linalg.inv(information + penalty)
+    try:
+        inverse = np.linalg.inv(information + penalty)
+    except np.linalg.LinAlgError:
+        return None
     edf = float(np.trace(inverse @ information))
     expected = n * mu
     deviance = 2 * float(
