@@ -105,7 +105,10 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     shutil.copytree(small_store, store)
     codes = list(Store(store).geography.codes[:3])
     broken = store / "la" / codes[1] / "population_bands.parquet"
-    broken.unlink()  # break one authority's own slice on purpose
+    broken.unlink()  # break one authority's own slice on purpose, and unlist it, or the
+    manifest = json.loads((store / "manifest.json").read_text())  # run refuses the store
+    del manifest["files_sha256"][broken.relative_to(store).as_posix()]
+    (store / "manifest.json").write_text(json.dumps(manifest))
     reports = tmp_path / "reports"
     args = ["run", "--store", str(store), "--out", str(reports), "--work", str(tmp_path / "work"),
             "--workers", "2", "--no-progress", "--templates", "overview",
