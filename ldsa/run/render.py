@@ -81,6 +81,7 @@ def notebook_body(executed: Path) -> str:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        exclude_anchor_links=True,  # no "¶" after every heading
     )
     body, _resources = exporter.from_notebook_node(notebook)
     return str(body)

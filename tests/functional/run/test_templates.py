@@ -210,6 +210,7 @@ def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Pat
         for name in TEMPLATES:
             page = (tmp_path / "reports" / code / f"{name}.html").read_text(encoding="utf-8")
             assert 'id="release-heading"' in page
+            assert "¶" not in page  # no anchor link after every heading
             mine = {t for t in tables if t.startswith(f"{name}-")}
             assert mine, name
             assert all(f'href="tables/{t}"' in page for t in mine)
