@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 
 from ldsa import sdc
 
@@ -25,4 +26,11 @@ class ReleasedTable:
         sdc.require_safe(self.table, "ReleasedTable")
 
     def _repr_html_(self) -> str:
-        return sdc.render_html_table(self.table, caption=self.caption, headers=self.headers)
+        # A focusable scrolling region: a wide table scrolls sideways on a narrow screen
+        # instead of being cut off, and keyboard users can scroll it (WCAG 1.4.10, 2.1.1).
+        table = sdc.render_html_table(self.table, caption=self.caption, headers=self.headers)
+        label = html.escape(self.caption, quote=True)
+        return (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+            f"{table}</div>"
+        )
