@@ -21,6 +21,8 @@ _NAMED_AREAS = {"cis": "cis_area"}
 AUTHORITIES = "authorities.csv"
 ENGLAND = "E92000001"
 _SUPPRESSED = "[c]"
+#: A count as released: ASCII digits only.
+_DIGITS = re.compile(r"[0-9]+")
 _DAY = dt.timedelta(days=1)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Label columns of a row's period; a breakdown's categories follow them.
@@ -237,7 +239,9 @@ def _weekday(span: Span, name: str) -> Span | None:
 
 
 def _parse(text: str | None) -> int | None:
+    """A cell's count; None when withheld or not a count written in ASCII digits (``str.isdigit``
+    is true of "²", which ``int`` refuses, and ``int`` reads fullwidth digits)."""
     cleaned = (text or "").strip().replace(",", "")
-    if cleaned == _SUPPRESSED or not cleaned.isdigit():
+    if cleaned == _SUPPRESSED or not _DIGITS.fullmatch(cleaned):
         return None
     return int(cleaned)

@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import os
 import re
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,8 +27,10 @@ _LABEL_SUFFIXES = ("_code", "_name", "_id", "_start", "_end", "_step")
 _LABEL_NAMES = frozenset({"weeks", "week", "year", "years", "age"})
 #: First words of a column of a region's or England's figures.
 _COMPARATORS = ("region", "england")
-_INTEGER = re.compile(r"^-?\d+(\.0+)?$")
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?%?$")
+# ASCII exactly: [0-9], not \d (any Unicode digit, such as fullwidth ones), and \Z, not $
+# (which also matches before a final new line).
+_INTEGER = re.compile(r"^-?[0-9]+(\.0+)?\Z")
+_NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?%?\Z")
 
 
 class FindingRule(enum.Enum):
@@ -251,7 +254,15 @@ def _is_label(grid: _Grid, column: int) -> bool:
     if column in grid.labels or name in _LABEL_NAMES or name.endswith(_LABEL_SUFFIXES):
         return True
     texts = (row[column].strip().replace(",", "") for row in grid.rows if column < len(row))
-    return any(text and text not in _MARKERS and not _NUMBER.match(text) for text in texts)
+    return any(
+        text and text not in _MARKERS and not _NUMBER.match(_decimal_digits(text)) for text in texts
+    )
+
+
+def _decimal_digits(text: str) -> str:
+    """``text`` with digits of any script (fullwidth, Arabic-Indic) as ASCII ones: a value
+    written in them is a statistic, not a label, though no count may be written so."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 class _TableParser(HTMLParser):

@@ -232,3 +232,26 @@ def test_a_statistic_named_after_its_count_derives_from_that_count_only(
     )
     found = [(f.table, f.cell) for f in scan_outputs(tmp_path, default_policy, relations=False)]
     assert found == [("daily", "row 2, column seven_day_rate")]
+
+
+def test_counts_and_statistics_in_other_digits(tmp_path: Path, default_policy: Policy) -> None:
+    """A count written in fullwidth or Arabic-Indic digits, or as a superscript, is no
+    released count (unmarked); a statistic written in them is still a statistic, found
+    beside its withheld count."""
+    _write(
+        tmp_path,
+        "E1/tables/t.csv",
+        "band,cases_count,rate\n"
+        "a,\uff11\uff12,1.0\n"
+        "b,\u0661\u0662,2.0\n"
+        "c,\u00b2,3.0\n"
+        "d,[c],\uff15.\uff10\n"
+        "e,40,4.5\n",
+    )
+    found = [(f.cell, f.rule) for f in scan_outputs(tmp_path, default_policy)]
+    assert sorted(found) == [
+        ("row 1, column cases_count", U),
+        ("row 2, column cases_count", U),
+        ("row 3, column cases_count", U),
+        ("row 4, column rate", FindingRule.DERIVED),
+    ]
