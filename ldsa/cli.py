@@ -307,8 +307,8 @@ def _run(args: argparse.Namespace) -> ExitCode:
     )
     results, scan = outcome.results, outcome.scan
     ok = len(results) - len(outcome.failed)
-    skipped = sum(r.status.value == "skipped" for r in results)
-    kept = f" ({skipped} kept from an earlier run)" if skipped else ""
+    resumed = sum(r.resumed for r in results)
+    kept = f" ({resumed} kept from an earlier run)" if resumed else ""
     print(f"{ok} of {len(results)} reports ok{kept}; index: {outcome.index}")
     print(
         f"checker pack: {outcome.checker_dir}; disclosure scan: {len(scan.findings)} "

@@ -125,9 +125,8 @@ def run_batch(
     for spec in specs:
         kept = previous.get((spec.la_code, spec.template)) if resume else None
         if kept is not None and _still_valid(kept, spec, plan):
-            results[(spec.la_code, spec.template)] = dataclasses.replace(
-                kept, status=JobStatus.SKIPPED, reason=RESUMED
-            )
+            # Recorded as a clean run records it; only the work folder says it was kept.
+            results[(spec.la_code, spec.template)] = dataclasses.replace(kept, resumed=True)
         else:
             pending.append(spec)
     bar = tqdm(
@@ -151,17 +150,11 @@ def run_batch(
                 write_manifest(plan, [results[k] for k in sorted(results)])
     finally:
         bar.close()
-        write_timings(plan.work_dir, ran)
+        write_timings(plan.work_dir, ran, [r for r in results.values() if r.resumed])
     remove_partials(plan.reports_dir)  # a killed worker's half-written file is no report
     ordered = [results[k] for k in sorted(results)]
     write_manifest(plan, ordered)
     return ordered
-
-
-#: Why a resumed job was not run again.
-RESUMED = (
-    "resumed: the report of an earlier run still stands (same template, store, period and policy)"
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,10 +177,7 @@ def read_manifest(reports_dir: Path) -> RunManifest:
     path = reports_dir / MANIFEST
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        jobs = [
-            JobResult(**{"seconds": 0.0, **job, "status": JobStatus(job["status"])})
-            for job in document["jobs"]
-        ]
+        jobs = [_read_job(job) for job in document["jobs"]]
         period = (str(document["period_start"]), str(document["period_end"]))
         policy = {str(k): str(v) for k, v in document["policy"].items()}
     except (OSError, json.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
@@ -195,6 +185,18 @@ def read_manifest(reports_dir: Path) -> RunManifest:
             f"{path}: no readable run manifest. How to fix: run `ldsa run --out {reports_dir}`."
         ) from None
     return RunManifest(period, policy, jobs)
+
+
+#: Fields of a job record in the manifest (a JobResult less its timing and resume mark).
+_RECORDED = {f.name for f in dataclasses.fields(JobResult)} - {"seconds", "resumed"}
+
+
+def _read_job(job: dict[str, Any]) -> JobResult:
+    """One job record of a manifest. Manifests of earlier versions recorded a resumed job
+    as "skipped", with a reason: its report was released, as an ok job's is."""
+    status = JobStatus.OK if job["status"] == "skipped" else JobStatus(job["status"])
+    fields = {key: value for key, value in job.items() if key in _RECORDED}
+    return JobResult(**{**fields, "seconds": 0.0, "status": status})
 
 
 def _previous_results(plan: BatchPlan) -> dict[tuple[str, str], JobResult]:
@@ -260,7 +262,6 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
         "summary": {
             "jobs": len(results),
             "ok": sum(r.status is JobStatus.OK for r in results),
-            "skipped": sum(r.status is JobStatus.SKIPPED for r in results),
             "failed": sum(r.status is JobStatus.FAILED for r in results),
         },
         "jobs": [_job_record(r) for r in results],
@@ -269,7 +270,7 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
 
 def _job_record(result: JobResult) -> dict[str, Any]:
     record = dataclasses.asdict(result)
-    del record["seconds"]
+    del record["seconds"], record["resumed"]  # how this run got it: the work folder's
     return {**record, "status": result.status.value}
 
 
@@ -279,9 +280,12 @@ def write_manifest(plan: BatchPlan, results: list[JobResult]) -> None:
     write_atomic(plan.reports_dir / MANIFEST, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
-def write_timings(work_dir: Path, results: list[JobResult]) -> Path:
+def write_timings(
+    work_dir: Path, results: list[JobResult], resumed: Iterable[JobResult] = ()
+) -> Path:
     """Write the seconds each job of this run took to :data:`TIMINGS` in the work folder
-    (never released), in (la_code, template) order."""
+    (never released), in (la_code, template) order, and which jobs ``--resume`` kept from
+    an earlier run instead of running them."""
     jobs = [
         {
             "la_code": r.la_code,
@@ -291,6 +295,8 @@ def write_timings(work_dir: Path, results: list[JobResult]) -> Path:
         }
         for r in sorted(results, key=lambda r: (r.la_code, r.template))
     ]
+    kept = [{"la_code": r.la_code, "template": r.template} for r in resumed]
+    kept.sort(key=lambda job: (job["la_code"], job["template"]))
     path = work_dir / TIMINGS
-    write_atomic(path, json.dumps({"jobs": jobs}, indent=2) + "\n")
+    write_atomic(path, json.dumps({"jobs": jobs, "resumed": kept}, indent=2) + "\n")
     return path

@@ -30,7 +30,6 @@ class JobStatus(enum.StrEnum):
 
     OK = "ok"
     FAILED = "failed"
-    SKIPPED = "skipped"  #: not run again: an earlier run's report still stands (--resume)
 
     @property
     def released(self) -> bool:
@@ -95,7 +94,10 @@ class JobResult:
     store_sha256: str
     error_name: str | None = None  #: the exception's name, for a failed job
     cell: int | None = None  #: the failing cell's position, from 1 (None: not a cell's error)
-    reason: str | None = None  #: why a job was skipped
+    #: Not run again: the report of an earlier run into the same folder still stands
+    #: (``--resume``). Kept in the work folder and the run's summary, never in the manifest:
+    #: a resumed run releases the same bytes as a clean one.
+    resumed: bool = False
 
 
 def run_job(spec: JobSpec) -> JobResult:

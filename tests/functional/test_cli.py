@@ -152,12 +152,12 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     again = {
         job["la_code"]: job for job in json.loads((reports / "manifest.json").read_text())["jobs"]
     }
-    kept = again[codes[0]]
-    assert (kept["status"], kept["reason"]) == ("skipped", batch.RESUMED)  # kept, not re-run
-    assert {**kept, "status": "ok", "reason": None} == jobs[codes[0]]
+    assert again[codes[0]] == jobs[codes[0]]  # kept, recorded as a clean run records it
     assert again[codes[1]]["status"] == "ok"
-    skipped = sum(job["status"] == "skipped" for job in again.values())
-    assert f"({skipped} kept from an earlier run)" in result.stdout
+    timings = json.loads((tmp_path / "work" / batch.TIMINGS).read_text())
+    assert timings["resumed"] == [{"la_code": c, "template": "overview"} for c in codes[::2]]
+    assert [job["la_code"] for job in timings["jobs"]] == [codes[1]]  # the only job run
+    assert "(2 kept from an earlier run)" in result.stdout
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
 
 

@@ -394,3 +394,53 @@ def test_reruns_give_the_same_bytes(small_store: Path, tmp_path: Path) -> None:
     assert LOCK not in releases[0]
     manifest = (tmp_path / "run0" / "reports" / "manifest.json").read_text()
     assert '"seconds"' not in manifest
+
+
+@pytest.mark.kernel
+def test_resume_after_kill_gives_the_clean_runs_bytes(small_store: Path, tmp_path: Path) -> None:
+    """kill -9 of ``ldsa run`` mid-batch (six authorities, two workers), then ``--resume``:
+    every file under --out, manifest and checker pack included, has the bytes of a clean
+    run's; the jobs kept from the killed run are named in the work folder's timings and
+    the printed summary only."""
+    codes = Store(small_store).geography.codes[:6]
+    marks = tmp_path / "marks"
+    _template(tmp_path / "notebooks", marks, dict.fromkeys(codes, 1.5))
+
+    def command(root: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "ldsa", "run", "--store", str(small_store),
+                "--notebooks", str(tmp_path / "notebooks"), "--out", "reports", "--work",
+                "work", "--workers", "2", "--no-progress", "--authorities", *codes,
+                *extra]  # fmt: skip
+
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    for root in (clean, killed):
+        root.mkdir()
+    done = subprocess.run(command(clean), cwd=clean, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    process = subprocess.Popen(command(killed), cwd=killed, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        manifest = killed / "reports" / "manifest.json"
+        deadline = time.monotonic() + 120
+        while not (manifest.exists() and '"status": "ok"' in manifest.read_text()):
+            assert time.monotonic() < deadline, "no job finished"
+            time.sleep(0.02)
+        started = _descendants(process.pid)
+        process.kill()
+        process.wait()
+        while running := [pid for pid in started if _state(pid) not in (None, "Z")]:
+            assert time.monotonic() < deadline, running
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    before = json.loads(manifest.read_text())["jobs"]
+    assert 0 < len(before) < len(codes), "the kill came before or after the batch"
+    done = subprocess.run(command(killed, "--resume"), cwd=killed, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    kept = json.loads((killed / "work" / TIMINGS).read_text())["resumed"]
+    assert kept == [{"la_code": job["la_code"], "template": "victim"} for job in before]
+    assert f"({len(kept)} kept from an earlier run)" in done.stdout
+    assert _release(killed / "reports") == _release(clean / "reports")
+    assert "skipped" not in (killed / "reports" / "manifest.json").read_text()
