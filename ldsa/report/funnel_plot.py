@@ -25,6 +25,7 @@ def funnel_plot(
     highlight: str,
     label: str,
     title: str,
+    events: str = "deaths",
 ) -> FigureOutput:
     """Draw every authority's standardised ratio (observed / expected, England = 100)
     against its expected count, with PHE's 95% and 99.8% limits, this authority highlighted.
@@ -33,7 +34,8 @@ def funnel_plot(
     only (authorities whose count is withheld are left out and counted in the caption).
     Spiegelhalter's test for over-dispersion is run on the same points; where it finds
     over-dispersion, the additively adjusted 99.8% limits are drawn as well and the caption
-    says so.
+    says so. ``events`` names what is counted ("deaths", "cases") on the axis and in the
+    alt text.
     """
     points = sdc.require_safe(points, "funnel_plot")
     observed, expected = values_of(points, observed_column), values_of(points, expected_column)
@@ -70,13 +72,13 @@ def funnel_plot(
     ticks = _round_numbers(float(grid[0]), float(grid[-1]))
     axes.set_xticks(ticks, [f"{t:,.0f}" for t in ticks])
     axes.xaxis.set_minor_formatter("")
-    axes.set_xlabel("Expected deaths (log scale)")
+    axes.set_xlabel(f"Expected {events} (log scale)")
     axes.set_ylabel("Standardised ratio (England = 100)")
     heading(axes, title, rows=2)
-    where = _funnel_position(index, shown, ratio, expected, phe, label)
+    where = _funnel_position(index, shown, ratio, expected, phe, label, events)
     alt = (
         f"Funnel plot of {title} for {int(shown.sum())} authorities: the standardised "
-        f"ratio against expected deaths, with limits around England's 100. {where}"
+        f"ratio against expected {events}, with limits around England's 100. {where}"
     )
     caption = (
         f"{title}. Each dot is an authority. Dots outside the dashed (95%) or dotted (99.8%) "
@@ -116,7 +118,7 @@ def _limit_lines(axes: Axes, grid: np.ndarray, limits: pd.DataFrame, *styles: tu
 
 def _funnel_position(
     index: int, shown: np.ndarray, ratio: np.ndarray, expected: np.ndarray,
-    result: FunnelResult, name: str,
+    result: FunnelResult, name: str, events: str = "deaths",
 ) -> str:  # fmt: skip
     """Where the highlighted authority sits, in one sentence."""
     if not shown[index]:
@@ -124,6 +126,6 @@ def _funnel_position(
     position = int(np.flatnonzero(shown).tolist().index(index))
     significance = str(result.points["significance"].iloc[position])
     return (
-        f"{name} is at {ratio[index]:.0f} with {expected[index]:,.0f} expected deaths: "
+        f"{name} is at {ratio[index]:.0f} with {expected[index]:,.0f} expected {events}: "
         f"{significance.lower()} against England."
     )

@@ -7,7 +7,12 @@ are asked for), ``method`` and ``reason``. Methods and references: ../shared/doc
 """
 
 from ldsa.stats._validate import StatsInputError
-from ldsa.stats.compare import Comparison, compare_counts, compare_with_benchmark
+from ldsa.stats.compare import (
+    Comparison,
+    compare_counts,
+    compare_estimates,
+    compare_with_benchmark,
+)
 from ldsa.stats.excess import ExcessDeaths, excess_deaths, five_year_average
 from ldsa.stats.funnel import (
     Adjustment,
@@ -67,6 +72,7 @@ __all__ = [
     "calculate_funnel_points",
     "classify_funnel",
     "compare_counts",
+    "compare_estimates",
     "compare_with_benchmark",
     "crude_rate",
     "design_based_positivity",

@@ -153,3 +153,80 @@ def compare_counts(
             "direction": direction,
         }
     )
+
+
+def compare_estimates(
+    value: npt.ArrayLike,
+    lower: npt.ArrayLike,
+    upper: npt.ArrayLike,
+    other_value: npt.ArrayLike,
+    other_lower: npt.ArrayLike,
+    other_upper: npt.ArrayLike,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Compare two independent positive estimates (rates, DSRs, ratios) with 95% limits.
+
+    Parameters
+    ----------
+    value, lower, upper
+        The first estimates and their 95% limits (one per pair; NaN where not calculated).
+    other_value, other_lower, other_upper
+        The estimates compared with, and their 95% limits.
+    conf_level
+        A difference is significant at ``1 - conf_level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``ratio`` (value / other value), ``z``, ``p_value`` (two-sided)
+        and ``comparison``: the :class:`Comparison` of the first with the second
+        (``"higher"``, ``"similar"``, ``"lower"``, or ``"not compared"`` where a value or
+        limit is missing or not positive).
+
+    Raises
+    ------
+    StatsInputError
+        Arrays that cannot be broadcast together.
+
+    Notes
+    -----
+    On the log scale each estimate's standard error is taken from its 95% limits,
+    s = (ln upper − ln lower) / (2 × 1.959964), and z = (ln a − ln b) / √(s_a² + s_b²),
+    a normal test of the ratio of two independent estimates. Unlike asking whether one
+    value lies outside the other's interval (:func:`compare_with_benchmark`, for a
+    benchmark known almost exactly), it allows for the uncertainty of both, so a small
+    authority is not called different from a neighbour on its neighbour's interval alone.
+
+    References
+    ----------
+    Altman DG, Bland JM. How to obtain the P value from a confidence interval. BMJ
+    2011;343:d2304. Altman DG, Bland JM. Interaction revisited: the difference between two
+    estimates. BMJ 2003;326:219.
+    """
+    try:
+        arrays = np.broadcast_arrays(
+            *(np.atleast_1d(np.asarray(a, dtype=np.float64))
+              for a in (value, lower, upper, other_value, other_lower, other_upper))
+        )  # fmt: skip
+    except ValueError:
+        raise StatsInputError(
+            "value, other_value: mismatched lengths; pass one per pair."
+        ) from None
+    a, a_low, a_high, b, b_low, b_high = arrays
+    known = np.all([np.isfinite(x) & (x > 0) for x in arrays], axis=0)
+    known &= (a_high > a_low) & (b_high > b_low)
+    z_95 = stats.norm.ppf(0.975)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(((np.log(a_high) - np.log(a_low)) / (2 * z_95)) ** 2
+                     + ((np.log(b_high) - np.log(b_low)) / (2 * z_95)) ** 2)  # fmt: skip
+        z = np.where(known, (np.log(a) - np.log(b)) / se, np.nan)
+        ratio = np.where(known, a / b, np.nan)
+    p_value = np.where(known, 2 * stats.norm.sf(np.abs(z)), np.nan)
+    comparison = np.full(a.shape, Comparison.SIMILAR.value, dtype=object)
+    significant = known & (p_value < 1 - conf_level)
+    comparison[significant & (z > 0)] = Comparison.HIGHER.value
+    comparison[significant & (z < 0)] = Comparison.LOWER.value
+    comparison[~known] = Comparison.NOT_COMPARED.value
+    return pd.DataFrame(
+        {"ratio": ratio, "z": z, "p_value": p_value, "comparison": comparison.astype(str)}
+    )
