@@ -28,6 +28,12 @@ class RelationshipSections(InequalitiesBase):
     def points(self, which: Outcome | str) -> sdc.SafeTable:
         """The authorities drawn: those whose value is released (a view, rows dropped)."""
         outcome = self.outcome(which)
+        key = ("points", outcome.name)
+        if key not in self._tables:
+            self._tables[key] = self._points(outcome)
+        return self._tables[key]
+
+    def _points(self, outcome: Outcome) -> sdc.SafeTable:
         every = self.every_authority(outcome)
         columns = ["la_code", "la_name", "region_code", "period_start", "period_end",
                    outcome.measure.count_column, *(["expected"] if "expected" in every.columns
