@@ -255,7 +255,8 @@ def gradient(
     mine_value = values(every, "value")[mine]
     decile = values(every, "imd_decile")[mine]
     if np.isfinite(mine_value) and np.isfinite(decile):
-        axes.scatter([rank[int(decile) - 1]], [mine_value], marker="D", s=60, zorder=3,
+        # Just right of its decile's point, so that neither hides the other.
+        axes.scatter([rank[int(decile) - 1] + 0.015], [mine_value], marker="D", s=60, zorder=3,
                      color=COLOURS["la"], label=label)  # fmt: skip
     axes.set_xlim(0, 1)
     axes.set_xticks(rank, [f"{d}" for d in DECILES])
