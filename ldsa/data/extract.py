@@ -19,14 +19,14 @@ import pandera.pandas as pa
 import pyarrow as pyarrow_lib
 import pyarrow.parquet as pq
 
-from ldsa.data.schemas import SCHEMA_VERSION, TABLES, table_schema
+from ldsa.data.schemas import OPTIONAL_TABLES, SCHEMA_VERSION, TABLES, table_schema
 from ldsa.errors import InputFailure, InvalidInputError
 
 EXTRACT_INFO = "extract.json"
 #: Rows validated at a time in the big tables; bounds memory on England-sized extracts.
 BATCH_ROWS = 4_000_000
 #: Tables small enough to validate whole, so that unique keys are checked across all rows.
-WHOLE_TABLES = ("geography", "deprivation", "population", "tests", "survey")
+WHOLE_TABLES = ("geography", "deprivation", "population", "tests", "survey", "small_areas")
 #: How many failing row numbers a failure names.
 FIRST_ROWS = 5
 #: pandera checks about the table's shape rather than its values.
@@ -111,10 +111,14 @@ def validate_extract(extract_dir: Path) -> dict[str, int]:
     la_codes = set(geography["la_code"].astype(str)) if "la_code" in geography else None
     cis_areas = set(geography["cis_area"].astype(str)) if "cis_area" in geography else None
     row_counts = {"geography": len(geography)}
+    small_areas, area_failures = _small_areas(extract_dir, la_codes, row_counts)
+    failures += area_failures
     for table in TABLES[1:]:
         if table in missing:
             continue
-        schema = table_schema(table, la_codes=la_codes, cis_areas=cis_areas)
+        schema = table_schema(
+            table, la_codes=la_codes, cis_areas=cis_areas, small_areas=small_areas
+        )
         row_counts[table], table_failures = _validate_table(extract_dir, table, schema)
         failures += table_failures
     failures += [
@@ -127,9 +131,50 @@ def validate_extract(extract_dir: Path) -> dict[str, int]:
     return row_counts
 
 
+def has_small_areas(extract_dir: Path) -> bool:
+    """Whether an extract carries small areas: a ``small_areas`` table and cases with a
+    ``msoa_code`` (extracts from before small areas were carried have neither)."""
+    if not table_path(extract_dir, "small_areas").is_file():
+        return False
+    try:
+        names = pq.read_schema(table_path(extract_dir, "cases")).names
+    except (pyarrow_lib.ArrowException, OSError):
+        return False
+    return "msoa_code" in names
+
+
+def _small_areas(
+    extract_dir: Path, la_codes: set[str] | None, row_counts: dict[str, int]
+) -> tuple[dict[str, str] | None, list[InputFailure]]:
+    """Validate the optional ``small_areas`` table; return each small area's authority
+    (None when the table is absent or fails) and the failures.
+
+    Cases with a ``msoa_code`` need the table: without it, their codes cannot be checked.
+    """
+    path = table_path(extract_dir, "small_areas")
+    if not path.is_file():
+        cases = table_path(extract_dir, "cases")
+        try:
+            coded = cases.is_file() and "msoa_code" in pq.read_schema(cases).names
+        except (pyarrow_lib.ArrowException, OSError):
+            coded = False  # reported when the cases table is validated
+        if coded:
+            reason = "file missing (cases carry msoa_code, which this table lists)"
+            return None, [InputFailure("small_areas.parquet", "*", reason, -1)]
+        return None, []
+    schema = table_schema("small_areas", la_codes=la_codes)
+    rows, failures = _validate_table(extract_dir, "small_areas", schema)
+    row_counts["small_areas"] = rows
+    if failures:
+        return None, failures
+    frame = read_table(extract_dir, "small_areas")
+    return dict(zip(frame["msoa_code"], frame["la_code"], strict=True)), []
+
+
 def _failure_order(failure: InputFailure) -> tuple[int, str, str, str]:
     table = failure.file.removesuffix(".parquet")
-    position = TABLES.index(table) if table in TABLES else -1
+    order = (*TABLES, *OPTIONAL_TABLES)
+    position = order.index(table) if table in order else -1
     return (position, failure.column, failure.reason, failure.file)
 
 

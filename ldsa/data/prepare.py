@@ -19,13 +19,15 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ldsa import __version__
 from ldsa.ageband import AGE_BANDS
-from ldsa.data.extract import read_extract_info, table_path, validate_extract
-from ldsa.data.schemas import SCHEMA_VERSION, TABLES
+from ldsa.data.extract import has_small_areas, read_extract_info, table_path, validate_extract
+from ldsa.data.schemas import OPTIONAL_TABLES, SCHEMA_VERSION, TABLES
 from ldsa.data.store import MANIFEST, STORE_FORMAT, file_sha256
 from ldsa.data.survey_groups import ALL_AGES, age_group_sql
 from ldsa.errors import InvalidParameterError, StoreError
@@ -82,6 +84,11 @@ _SURVEY_SAMPLES = f"""SELECT cis_area, week_start, coalesce(age_group, '{ALL_AGE
     FROM (SELECT *, {_SURVEY_WEEK} AS week_start, {age_group_sql()} AS age_group FROM survey)
     GROUP BY GROUPING SETS ((cis_area, week_start), (cis_area, week_start, age_group))
     ORDER BY cis_area, week_start, age_group"""
+#: Daily cases per small area of each authority (days without a case have no row).
+_SMALL_AREA_CASES = """SELECT c.la_code, specimen_date AS date, msoa_code, count(*) AS cases
+    FROM cases c GROUP BY ALL ORDER BY ALL"""
+#: Quantiles of small areas by deprivation within their authority.
+QUINTILES = 5
 _SOURCE_KEYS = frozenset({"kind", "seed", "scale", "period_start", "period_end"})
 _AREA_KEYS = {"la": "t.la_code", "region": "g.region_code", "england": None}
 
@@ -116,6 +123,8 @@ def prepare_store(extract_dir: Path, store_dir: Path, memory_limit: str = "6GB")
         with duckdb.connect(config={"threads": 2, "memory_limit": memory_limit}) as con:
             _register(con, extract_dir)
             outputs = _write_tables(con, partial)
+            if has_small_areas(extract_dir):
+                outputs |= _write_small_areas(con, partial)
         manifest = _manifest(extract_dir, row_counts, partial, outputs)
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         _swap_into_place(partial, store_dir)
@@ -126,7 +135,8 @@ def prepare_store(extract_dir: Path, store_dir: Path, memory_limit: str = "6GB")
 
 
 def _register(con: duckdb.DuckDBPyConnection, extract_dir: Path) -> None:
-    for table in TABLES:
+    present = [t for t in OPTIONAL_TABLES if table_path(extract_dir, t).is_file()]
+    for table in (*TABLES, *present):
         path = str(table_path(extract_dir, table)).replace("'", "''")
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
 
@@ -152,6 +162,47 @@ def _write_tables(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
         per_la = _query(con, _area_sql(table, "la"))
         rows[f"la/{table}"] = _write_per_la(per_la, out / "la", table, la_codes)
     return rows
+
+
+def _write_small_areas(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
+    """The small-area lookup (population, score and quintile within the authority) and
+    each authority's daily cases per small area."""
+    la_codes = [
+        str(code)
+        for (code,) in con.sql("SELECT la_code FROM geography ORDER BY la_code").fetchall()
+    ]
+    lookup = con.sql(
+        "SELECT msoa_code, msoa_name, la_code, population, imd_score FROM small_areas "
+        "ORDER BY la_code, msoa_code"
+    ).df()
+    lookup["imd_quintile"] = within_quintiles(lookup)
+    rows = {"small_areas": _write(_plain_types(pa.Table.from_pandas(lookup, preserve_index=False)),
+                                  out / "small_areas.parquet")}  # fmt: skip
+    cases = _query(con, _SMALL_AREA_CASES)
+    rows["la/cases_small_area"] = _write_per_la(cases, out / "la", "cases_small_area", la_codes)
+    return rows
+
+
+def within_quintiles(lookup: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Each small area's deprivation quintile within its authority (1 = most deprived).
+
+    Population-based, as OHID assigns deprivation categories: areas in order of score
+    (most deprived first) fill the quintiles by their people, an area falling in the
+    quintile that holds the mid-point of its people; areas of equal score stay together.
+
+    References
+    ----------
+    .. [1] OHID, Fingertips: assigning deprivation categories.
+    """
+    quintile = np.zeros(len(lookup), dtype=np.int64)
+    for _, areas in lookup.groupby("la_code", sort=False):
+        ties = areas.groupby("imd_score", sort=True)["population"].sum()[::-1]
+        total = max(float(ties.sum()), 1.0)
+        middle = (ties.cumsum() - ties / 2) / total
+        by_score = np.minimum(np.floor(middle * QUINTILES).astype(np.int64) + 1, QUINTILES)
+        positions = lookup.index.get_indexer(areas.index)
+        quintile[positions] = by_score.reindex(areas["imd_score"]).to_numpy()
+    return quintile
 
 
 def _area_sql(table: str, level: str) -> str:
@@ -210,7 +261,11 @@ def _manifest(
         "ldsa_version": __version__,
         "source": _source(extract_dir),
         "input_rows": row_counts,
-        "input_sha256": {t: file_sha256(table_path(extract_dir, t)) for t in TABLES},
+        "input_sha256": {
+            t: file_sha256(table_path(extract_dir, t))
+            for t in (*TABLES, *OPTIONAL_TABLES)
+            if t in TABLES or table_path(extract_dir, t).is_file()
+        },
         "output_rows": outputs,
         "files_sha256": {str(p.relative_to(store)): file_sha256(p) for p in files},
     }

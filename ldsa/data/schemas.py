@@ -9,8 +9,9 @@ that it accepts. Cross-table rules (an LA code must be in ``geography``) come fr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
+import pandas as pd
 import pandera.pandas as pa
 
 SCHEMA_VERSION = "1"
@@ -25,6 +26,9 @@ TABLES: tuple[str, ...] = (
     "tests",
     "survey",
 )
+#: Extract tables that may be absent: an extract without them is still valid, and its
+#: store lacks what is built from them (small areas: cases per neighbourhood).
+OPTIONAL_TABLES: tuple[str, ...] = ("small_areas",)
 
 #: First and last days of the default analysis period (cases, tests, survey).
 PERIOD_START = dt.date(2020, 3, 1)
@@ -60,6 +64,8 @@ LA_CODE_PATTERN = r"^E0[6-9][0-9]{6}\Z"
 UTLA_CODE_PATTERN = r"^E(0[6-9]|10)[0-9]{6}\Z"
 REGION_CODE_PATTERN = r"^E12[0-9]{6}\Z"
 CIS_AREA_PATTERN = r"^J06[0-9]{6}\Z"
+#: Small areas (MSOA-like neighbourhoods nested in authorities): E02 + 6 digits.
+SMALL_AREA_PATTERN = r"^E02[0-9]{6}\Z"
 ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9X])?\Z"
 MAX_AGE = 120
 
@@ -105,29 +111,35 @@ def table_schema(
     la_codes: Collection[str] | None = None,
     cis_areas: Collection[str] | None = None,
     period_end: dt.date = PERIOD_END,
+    small_areas: Mapping[str, str] | None = None,
 ) -> pa.DataFrameSchema:
     """Return the pandera schema of one extract table.
 
     Parameters
     ----------
     table
-        One of :data:`TABLES`.
+        One of :data:`TABLES` or :data:`OPTIONAL_TABLES`.
     la_codes, cis_areas
         Codes known to the extract's geography; when given, every code must be one of them.
     period_end
         Last date any record may carry.
+    small_areas
+        The authority of each small area (the ``small_areas`` table); when given, a case's
+        ``msoa_code`` must be one of them and lie in the case's authority.
     """
     builders: dict[str, Callable[[], pa.DataFrameSchema]] = {
         "geography": _geography,
         "deprivation": lambda: _deprivation(la_codes),
         "population": lambda: _population(la_codes),
         "deaths": lambda: _deaths(la_codes, period_end),
-        "cases": lambda: _cases(la_codes, period_end),
+        "cases": lambda: _cases(la_codes, period_end, small_areas),
         "tests": lambda: _tests(la_codes, period_end),
         "survey": lambda: _survey(la_codes, cis_areas, period_end),
+        "small_areas": lambda: _small_areas(la_codes),
     }
     if table not in builders:
-        raise ValueError(f"table: unknown table {table!r}; expected one of {', '.join(TABLES)}.")
+        known = ", ".join((*TABLES, *OPTIONAL_TABLES))
+        raise ValueError(f"table: unknown table {table!r}; expected one of {known}.")
     return builders[table]()
 
 
@@ -227,17 +239,66 @@ def _deaths(la_codes: Collection[str] | None, period_end: dt.date) -> pa.DataFra
     )
 
 
-def _cases(la_codes: Collection[str] | None, period_end: dt.date) -> pa.DataFrameSchema:
+def _cases(
+    la_codes: Collection[str] | None,
+    period_end: dt.date,
+    small_areas: Mapping[str, str] | None = None,
+) -> pa.DataFrameSchema:
+    area_checks = [
+        pa.Check.str_matches(SMALL_AREA_PATTERN, error="small-area code (E02 + 6 digits)")
+    ]
+    checks = []
+    if small_areas is not None:
+        area_checks.append(
+            pa.Check.isin(sorted(small_areas), error="small-area code present in small_areas")
+        )
+        lookup = dict(small_areas)
+        checks.append(
+            pa.Check(
+                lambda df: (
+                    df["msoa_code"].map(lookup).fillna(df["la_code"]) == df["la_code"]
+                    if "msoa_code" in df and "la_code" in df
+                    else pd.Series(True, index=df.index)
+                ),
+                error="msoa_code lies in the case's la_code (as small_areas says)",
+            )
+        )
     return _schema(
         "cases",
         {
             "specimen_date": _date_column(PERIOD_START, period_end),
             "la_code": _la_code_column(la_codes),
+            # Optional: extracts from before small areas were carried still validate.
+            "msoa_code": pa.Column(str, checks=area_checks, required=False),
             "age": _age_column(),
             "sex": _category(SEXES),
             "pillar": _category(PILLARS),
             "test_type": _category(TEST_TYPES),
         },
+        checks=checks,
+    )
+
+
+def _small_areas(la_codes: Collection[str] | None) -> pa.DataFrameSchema:
+    return _schema(
+        "small_areas",
+        {
+            "msoa_code": pa.Column(
+                str,
+                checks=pa.Check.str_matches(
+                    SMALL_AREA_PATTERN, error="small-area code (E02 + 6 digits)"
+                ),
+            ),
+            "msoa_name": pa.Column(
+                str, checks=pa.Check.str_length(1, 80, error="name of 1..80 characters")
+            ),
+            "la_code": _la_code_column(la_codes),
+            "population": _count_column(),
+            "imd_score": pa.Column(
+                "float64", checks=pa.Check.in_range(0, 100, error="score in 0..100")
+            ),
+        },
+        unique=["msoa_code"],
     )
 
 

@@ -10,7 +10,11 @@ Layout (``STORE_FORMAT`` 1)::
     survey_samples.parquet      the same by CIS area and week, for all ages and per survey
                                 age group (distinct counts of each row: exact)
     survey_estimates.parquet    public stores only: ONS modelled positivity by CIS area, week
+    small_areas.parquet         extracts with small areas only: one row per small area (code,
+                                name, authority, population, IMD-like score, deprivation
+                                quintile within the authority, 1 = most deprived)
     la/<la_code>/<table>.parquet     one authority's aggregates (loads in milliseconds)
+    la/<la_code>/cases_small_area.parquet   daily cases per small area (with small_areas)
     region/<table>.parquet      the same aggregates by region (comparators)
     england/<table>.parquet     the same aggregates for England (comparators)
 
@@ -182,6 +186,26 @@ class Store:
         """Tables this store lacks because its inputs do not have them, with the reason
         (a public store has no tests or survey swabs); empty for an extract's store."""
         return dict(self.manifest.get("missing_tables", {}))
+
+    @property
+    def has_small_areas(self) -> bool:
+        """Whether the store holds cases per small area (stores prepared from published
+        files, or by ldsa before it carried small areas, do not)."""
+        return (self.path / "small_areas.parquet").is_file()
+
+    def small_areas(self, la_code: str) -> pd.DataFrame:
+        """One authority's small areas: ``msoa_code``, ``msoa_name``, ``population``,
+        ``imd_score`` and ``imd_quintile`` (within the authority, 1 = most deprived)."""
+        self.geography.validate_code(la_code)
+        frame = self._read(self.path / "small_areas.parquet")
+        mine = frame[frame["la_code"] == la_code].drop(columns=["la_code"])
+        return mine.reset_index(drop=True)
+
+    def small_area_cases(self, la_code: str) -> pd.DataFrame:
+        """One authority's daily cases per small area: ``date``, ``msoa_code``, ``cases``
+        (days without a case in an area have no row)."""
+        self.geography.validate_code(la_code)
+        return self._read(self.path / "la" / la_code / "cases_small_area.parquet")
 
     def survey_estimates(self) -> pd.DataFrame:
         """Published modelled survey positivity by CIS area and week (public stores)."""

@@ -172,6 +172,7 @@ from ldsa.sdc.combine import beside
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
 from ldsa.sdc.differencing import AUTHORITIES
+from ldsa.sdc.groups import release_group_sums
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
@@ -249,6 +250,7 @@ __all__ = [
     "release_breakdown",
     "release_counts",
     "release_from_estimates",
+    "release_group_sums",
     "release_histogram",
     "release_magnitudes",
     "release_model",

@@ -21,11 +21,12 @@ from ldsa.data.dummy._epidemic import build_epidemic
 from ldsa.data.dummy._geography import build_geography
 from ldsa.data.dummy._population import build_population
 from ldsa.data.dummy._rng import rng, streams
+from ldsa.data.dummy._small_areas import build_small_areas, write_small_areas
 from ldsa.data.dummy._survey import PARTICIPANTS, write_survey
 from ldsa.data.dummy._tables import write_deprivation, write_geography, write_population
 from ldsa.data.dummy._tests import write_tests
 from ldsa.data.dummy._write import ChunkWriter, table_writer, write_json
-from ldsa.data.schemas import PERIOD_END, PERIOD_START, SCHEMA_VERSION, TABLES
+from ldsa.data.schemas import OPTIONAL_TABLES, PERIOD_END, PERIOD_START, SCHEMA_VERSION, TABLES
 
 __all__ = [
     "DEFAULT_SCALE",
@@ -121,6 +122,8 @@ def _write_tables(out_dir: Path, seed: int, scale: float) -> tuple[dict[str, int
     epidemic = build_epidemic(rng(seeds["epidemic"]), geo, people, imd, scale)
     cases_rng = rng(seeds["cases"])
     counts = case_counts(cases_rng, epidemic)
+    areas_rng = rng(seeds["small_areas"])
+    areas = build_small_areas(areas_rng, geo, people, imd)
     writers: dict[str, Callable[[ChunkWriter], object]] = {
         "geography": lambda w: write_geography(w, geo),
         "deprivation": lambda w: write_deprivation(w, geo, imd),
@@ -128,13 +131,14 @@ def _write_tables(out_dir: Path, seed: int, scale: float) -> tuple[dict[str, int
         "deaths": lambda w: write_deaths(
             w, rng(seeds["deaths"]), geo, people, imd, epidemic, scale
         ),
-        "cases": lambda w: write_cases(w, cases_rng, geo, people, counts),
+        "cases": lambda w: write_cases(w, cases_rng, geo, people, counts, areas, areas_rng),
         "tests": lambda w: write_tests(w, rng(seeds["tests"]), geo, people, counts, scale),
         "survey": lambda w: write_survey(w, rng(seeds["survey"]), geo, people, epidemic, scale),
+        "small_areas": lambda w: write_small_areas(w, geo, areas),
     }
     row_counts: dict[str, int] = {}
     results: dict[str, object] = {}
-    for table in TABLES:
+    for table in (*TABLES, *OPTIONAL_TABLES):
         with table_writer(out_dir, table) as write:
             results[table] = writers[table](write)
         row_counts[table] = write.rows

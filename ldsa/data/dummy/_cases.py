@@ -19,6 +19,7 @@ from ldsa.data.dummy._draw import draw_age_sex, normalised_cdf
 from ldsa.data.dummy._epidemic import ATTACK_AGES, ATTACK_BASE, Epidemic, attack_profile
 from ldsa.data.dummy._geography import Geography
 from ldsa.data.dummy._population import Population
+from ldsa.data.dummy._small_areas import SmallAreas, case_area_cdf, draw_areas
 from ldsa.data.dummy._write import ChunkWriter, blocks, categories
 from ldsa.data.schemas import PILLARS, SEXES, TEST_TYPES
 
@@ -62,12 +63,24 @@ def write_cases(
     geography: Geography,
     population: Population,
     counts: Ints,
+    areas: SmallAreas,
+    area_generator: np.random.Generator,
 ) -> None:
-    """Write one row per case, LA by LA in code order, days in order within each LA."""
+    """Write one row per case, LA by LA in code order, days in order within each LA.
+
+    Small areas come from their own stream (``area_generator``), so that every other
+    column is drawn as it was before cases carried them.
+    """
     cdf = _age_sex_cdf(population)
     epoch = np.searchsorted(_epoch_starts(), period_days(), side="right") - 1
+    area_cdf = case_area_cdf(areas, geography.size)
+    codes = areas.codes()
     for block in blocks(counts.sum(axis=1)):
-        write(_rows(generator, geography, cdf, epoch, counts, block))
+        rows = _rows(generator, geography, cdf, epoch, counts, block)
+        day = np.concatenate([np.repeat(np.arange(counts.shape[1]), counts[i]) for i in block])
+        la = np.repeat(block, counts[block].sum(axis=1))
+        rows["msoa_code"] = categories(draw_areas(area_generator, areas, area_cdf, la, day), codes)
+        write(rows)
 
 
 def _rows(

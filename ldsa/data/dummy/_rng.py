@@ -16,6 +16,7 @@ PARTS: tuple[str, ...] = (
     "tests",
     "deaths",
     "survey",
+    "small_areas",
 )
 
 

@@ -40,11 +40,16 @@ ARROW_SCHEMAS: dict[str, pa.Schema] = {
         "date_of_death:date date_of_registration:date la_code:str age:int sex:str "
         "underlying_cause:str covid_mentioned:bool place_of_death:str"
     ),
-    "cases": _schema("specimen_date:date la_code:str age:int sex:str pillar:str test_type:str"),
+    "cases": _schema(
+        "specimen_date:date la_code:str msoa_code:str age:int sex:str pillar:str test_type:str"
+    ),
     "tests": _schema("date:date la_code:str tests:int positive_tests:int"),
     "survey": _schema(
         "visit_date:date participant_id:int household_id:int la_code:str cis_area:str age:int "
         "sex:str result:str"
+    ),
+    "small_areas": _schema(
+        "msoa_code:str msoa_name:str la_code:str population:int imd_score:float"
     ),
 }
 _ROW_GROUP = 1_000_000

@@ -13,10 +13,19 @@ import pytest
 
 import ldsa.data.dummy as dummy
 from ldsa.data.dummy import EXTRACT_INFO, ExtractInfo, generate_extract
-from ldsa.data.schemas import PERIOD_END, PERIOD_START, SCHEMA_VERSION, TABLES, table_schema
+from ldsa.data.schemas import (
+    OPTIONAL_TABLES,
+    PERIOD_END,
+    PERIOD_START,
+    SCHEMA_VERSION,
+    TABLES,
+    table_schema,
+)
 
 SCALE = 0.01
 SEED = 7
+#: The dummy writes the optional tables too (small areas).
+WRITTEN = (*TABLES, *OPTIONAL_TABLES)
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +52,11 @@ def digests(out_dir: Path) -> dict[str, str]:
 def test_writes_every_table_and_nothing_partial(extract: tuple[Path, ExtractInfo]) -> None:
     """Every table has its Parquet file, and no temporary file is left behind."""
     out_dir, _ = extract
-    expected = {f"{table}.parquet" for table in TABLES} | {EXTRACT_INFO}
+    expected = {f"{table}.parquet" for table in WRITTEN} | {EXTRACT_INFO}
     assert {p.name for p in out_dir.iterdir()} == expected
 
 
-@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("table", WRITTEN)
 def test_every_table_passes_its_schema(extract: tuple[Path, ExtractInfo], table: str) -> None:
     """Each table validates against its pandera schema with geography's codes."""
     out_dir, _ = extract
@@ -62,7 +71,7 @@ def test_parquet_types(extract: tuple[Path, ExtractInfo]) -> None:
     """Dates are date32, integers int64, strings string and booleans bool."""
     out_dir, _ = extract
     allowed = {pa.date32(), pa.int64(), pa.string(), pa.bool_(), pa.float64()}
-    for table in TABLES:
+    for table in WRITTEN:
         schema = pq.read_schema(out_dir / f"{table}.parquet")
         assert {field.type for field in schema} <= allowed, table
     deaths = pq.read_schema(out_dir / "deaths.parquet")
@@ -83,7 +92,7 @@ def test_extract_json(extract: tuple[Path, ExtractInfo]) -> None:
         "schema_version": SCHEMA_VERSION,
         "period_start": PERIOD_START.isoformat(),
         "period_end": PERIOD_END.isoformat(),
-        "row_counts": {t: pq.read_metadata(out_dir / f"{t}.parquet").num_rows for t in TABLES},
+        "row_counts": {t: pq.read_metadata(out_dir / f"{t}.parquet").num_rows for t in WRITTEN},
     }
     assert info.row_counts == content["row_counts"]
 

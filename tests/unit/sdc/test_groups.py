@@ -1,0 +1,134 @@
+"""Group sums of a released breakdown (small areas by deprivation quintile): boundaries,
+complements, withheld parents, the scanners, and refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from ldsa.errors import DisclosureError
+from ldsa.sdc import (
+    CellStatus,
+    Policy,
+    Rule,
+    SafeTable,
+    TimeStep,
+    check_release,
+    release_breakdown,
+    release_group_sums,
+    scan_outputs,
+)
+from ldsa.testing import write_linked_release
+from tests.unit.sdc.test_breakdown import COLUMNS, LA, WEEKS, _parts, _plan
+
+#: Small areas a and b lie in quintile q1, c in q2, d in q3.
+GROUPS = {"a": "q1", "b": "q1", "c": "q2", "d": "q3"}
+
+
+def _sums(policy: Policy, groups: dict[int, list[int]]) -> tuple[SafeTable, SafeTable]:
+    parts = _parts(groups)
+    plan = _plan(policy, parts)
+    areas = release_breakdown(
+        plan, LA, parts, step=TimeStep.WEEK, policy=policy, output_id="E1/t/areas",
+        categories=tuple(GROUPS), **COLUMNS,
+    )  # fmt: skip
+    sums = release_group_sums(
+        areas, category_column="age_band", count_column="cases_count", groups=GROUPS,
+        group_column="imd_quintile", group_order=("q1", "q2", "q3"), policy=policy,
+        output_id="E1/t/quintiles",
+    )  # fmt: skip
+    return areas, sums
+
+
+def _week(table: SafeTable, week: int, n: int = 3) -> list[str]:
+    return [table.text(r, "cases_count") for r in range(week * n, week * n + n)]
+
+
+BASE4 = [30, 30, 40, 20]
+
+
+@pytest.mark.parametrize(
+    ("value", "areas", "quintiles"),
+    [
+        (9, ["[c]", "[c]", "40", "20"], ["[c]", "40", "[c]"]),
+        (10, ["10", "12", "40", "20"], ["22", "40", "20"]),
+        (11, ["11", "12", "40", "20"], ["23", "40", "20"]),
+    ],
+)
+def test_threshold_boundaries(
+    default_policy: Policy, value: int, areas: list[str], quintiles: list[str]
+) -> None:
+    """A small area at threshold - 1 (withheld with its quintile's other area) withholds
+    its quintile, and the smallest other quintile with it; at the threshold and above every
+    quintile is the sum of its areas."""
+    released, sums = _sums(
+        default_policy, dict.fromkeys(range(13), BASE4) | {2: [value, 12, 40, 20]}
+    )
+    assert _week(released, 2, 4) == areas
+    assert _week(sums, 2) == quintiles
+    assert _week(sums, 0) == ["60", "40", "20"]
+
+
+def test_released_sums_add_up_to_the_authority(default_policy: Policy) -> None:
+    """Where every quintile is released, quintiles sum to the authority's weekly count."""
+    _, sums = _sums(default_policy, dict.fromkeys(range(13), BASE4))
+    for week in range(13):
+        assert sum(int(v) for v in _week(sums, week)) == sum(BASE4)
+        assert sums.text(3 * week, "period_start") == WEEKS[week].isoformat()
+
+
+def test_two_withheld_quintiles_need_no_complement(default_policy: Policy) -> None:
+    """Withheld areas in two quintiles withhold those two, and no third."""
+    _, sums = _sums(default_policy, dict.fromkeys(range(13), BASE4) | {1: [5, 30, 6, 20]})
+    assert _week(sums, 1) == ["[c]", "[c]", "20"]
+    rules = {rule for rule, cells in sums.record.cells if cells}
+    assert Rule.DERIVED in rules
+
+
+def test_parent_withheld_by_the_plan_withholds_every_quintile(default_policy: Policy) -> None:
+    """Weeks the plan withholds (a small week and its complement) have every area, and so
+    every quintile, withheld; other weeks are released."""
+    parts = _parts(dict.fromkeys(range(13), BASE4) | {5: [2, 3, 0, 0]})
+    cells = _plan(default_policy, parts).cells[("la", LA)]
+    withheld = [week for week in range(len(WEEKS)) if cells[(week, week + 1)].value is None]
+    assert 5 in withheld
+    _, sums = _sums(default_policy, dict.fromkeys(range(13), BASE4) | {5: [2, 3, 0, 0]})
+    for week in range(len(WEEKS)):
+        expected = ["[c]"] * 3 if week in withheld else ["60", "40", "20"]
+        assert _week(sums, week) == expected
+    assert sums.status(15, "cases_count") is CellStatus.SUPPRESSED_DISCLOSURE
+
+
+def test_csv_passes_the_scanners(tmp_path: Path, default_policy: Policy) -> None:
+    """The areas and quintile CSVs beside the plan's tables give the checker nothing."""
+    groups = dict.fromkeys(range(13), BASE4) | {2: [9, 30, 40, 20], 5: [5, 30, 6, 20]}
+    parts = _parts(groups)
+    plan = _plan(default_policy, parts, cumulative=True)
+    released, sums = _sums(default_policy, groups)
+    write_linked_release({"cases": plan}, tmp_path)
+    folder = tmp_path / LA / "tables"
+    (folder / "neighbourhoods.csv").write_text(released.to_csv_text(), encoding="utf-8")
+    (folder / "quintiles.csv").write_text(sums.to_csv_text(), encoding="utf-8")
+    assert "[c]" in sums.to_csv_text()
+    assert scan_outputs(tmp_path, default_policy, relations=False) == []
+    assert check_release(tmp_path, default_policy).findings == ()
+
+
+def test_refusals(default_policy: Policy) -> None:
+    """A raw frame, an area without a group and an empty group are refused."""
+    released, _ = _sums(default_policy, dict.fromkeys(range(13), BASE4))
+    raw: Any = pd.DataFrame({"cases_count": [1]})
+    for table, groups, order, error in [
+        (raw, GROUPS, ("q1", "q2", "q3"), DisclosureError),
+        (released, {"a": "q1"}, ("q1",), ValueError),
+        (released, GROUPS, ("q1", "q2", "q3", "q4"), ValueError),
+    ]:
+        with pytest.raises(error):
+            release_group_sums(
+                table, category_column="age_band", count_column="cases_count", groups=groups,
+                group_column="imd_quintile", group_order=order, policy=default_policy,
+                output_id="E1/t/q",
+            )  # fmt: skip
