@@ -83,6 +83,9 @@ class RelationshipSections(InequalitiesBase):
         outcome = self.outcome(which)
         if notice := self.outcome_lacking(outcome):
             return notice
+        measure = outcome.measure
+        # Every authority's released total, withheld ones marked: what the points leave out.
+        self.release.csv(f"{measure.name}_all_authorities", self.all_authorities(measure))
         points = self.release.csv(f"{outcome.name}_by_deprivation", self.points(outcome))
         model = self.release.csv(f"{outcome.name}_model", self.model(outcome))
         withheld = self.every_authority(outcome).n_rows - points.n_rows
