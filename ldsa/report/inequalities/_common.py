@@ -22,6 +22,7 @@ from ldsa import sdc
 from ldsa.ageband import AGE_BANDS
 from ldsa.atomic import write_atomic
 from ldsa.config import cache_dir, code_fingerprint
+from ldsa.errors import InvalidParameterError
 from ldsa.report.base import PER, Report, filled
 from ldsa.report.figures import Notice
 from ldsa.report.measures import CASES, COVID_DEATHS, DEATHS, Measure
@@ -72,7 +73,13 @@ class InequalitiesBase(Report):
         """One of :data:`OUTCOMES`, by name (or itself)."""
         if isinstance(which, Outcome):
             return which
-        return next(o for o in OUTCOMES if o.name == which)
+        for outcome in OUTCOMES:
+            if outcome.name == which:
+                return outcome
+        raise InvalidParameterError(
+            f"template {self.SPEC.name}: no outcome named {which!r}; it has "
+            f"{', '.join(o.name for o in OUTCOMES)}."
+        )
 
     def outcome_lacking(self, which: Outcome | str) -> Notice | None:
         """Why an outcome cannot be shown on this store (its input is missing), or None."""

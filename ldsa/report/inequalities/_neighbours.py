@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ldsa import sdc
+from ldsa.errors import InvalidParameterError
 from ldsa.report import funnel_plot
 from ldsa.report.base import filled
 from ldsa.report.comparators import Comparators, neighbours
@@ -131,7 +132,10 @@ class NeighbourSections(InequalitiesBase):
         """Every authority's ratio to England on a funnel plot, this one highlighted."""
         outcome = self.outcome(which)
         if outcome not in (CASE_RATE, EXCESS):
-            raise ValueError(f"funnel_figure: no funnel plot of {outcome.name}.")
+            raise InvalidParameterError(
+                f"funnel_figure: no funnel plot of {outcome.name}; there are funnel plots of "
+                f"{CASE_RATE.name} and {EXCESS.name}."
+            )
         if notice := self.outcome_lacking(outcome):
             return notice
         points = self.release.csv(f"{outcome.name}_funnel", self.funnel_points(outcome))

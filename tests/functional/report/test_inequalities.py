@@ -12,7 +12,7 @@ from scipy import stats
 
 from ldsa.ageband import AGE_BANDS
 from ldsa.data.store import Store
-from ldsa.errors import DisclosureError
+from ldsa.errors import DisclosureError, InvalidParameterError
 from ldsa.report.inequalities import ALL_CAUSE, CASE_RATE, COVID, EXCESS, OUTCOMES, Inequalities
 from ldsa.report.inequalities._relationship import CENTRE, PER_POINTS, scatter
 from ldsa.stats import esp2013
@@ -257,3 +257,11 @@ def test_every_section_offers_its_table(report: Inequalities) -> None:
         assert {f"{outcome.name}_by_deprivation", f"{outcome.name}_model",
                 f"{outcome.name}_deciles"} <= offered  # fmt: skip
     assert {"inequality_index", "neighbours", "case_rate_funnel", "excess_ratio_funnel"} <= offered
+
+
+def test_unknown_outcome_is_named(report: Inequalities) -> None:
+    """An outcome or funnel the report does not have is refused, naming those it has."""
+    with pytest.raises(InvalidParameterError, match="case_rate, all_cause_asmr"):
+        report.relationship_figure("deaths")
+    with pytest.raises(InvalidParameterError, match="funnel plots of case_rate"):
+        report.funnel_figure(COVID)
