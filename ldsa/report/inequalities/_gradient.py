@@ -89,7 +89,8 @@ class GradientSections(InequalitiesBase):
         rates = self._decile_values(outcome, included, sums)
         return sdc.release_rates(
             counts, rates, dict.fromkeys(rates.columns, column), policy=self.policy,
-            output_id=self.uid(f"{outcome.name}_deciles"), decimals=1,
+            output_id=self.uid(f"{outcome.name}_deciles"),
+            decimals={"population": 0, "value": 1, "lower": 1, "upper": 1},
             description=f"{outcome.label} by decile of deprivation of authorities",
         )  # fmt: skip
 
