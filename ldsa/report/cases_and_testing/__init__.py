@@ -25,6 +25,7 @@ from ldsa.report.cases_and_testing._common import (
 from ldsa.report.cases_and_testing._daily import DailySections
 from ldsa.report.cases_and_testing._growth import GrowthSections
 from ldsa.report.cases_and_testing._latest import LatestSections
+from ldsa.report.cases_and_testing._neighbourhoods import NeighbourhoodSections
 from ldsa.report.cases_and_testing._testing import TestingSections
 from ldsa.report.measures import CASES
 from ldsa.report.spec import TemplateSpec
@@ -35,7 +36,8 @@ SPEC = TemplateSpec(
     title="Cases and testing",
     description=(
         "Cases by specimen date: the latest weekly rate per 100,000 and its change, daily "
-        "cases with the 7-day rate, rates by age, tests and positivity, the growth rate "
+        "cases with the 7-day rate, rates by age, neighbourhood hotspots and rates by "
+        "deprivation within the authority, tests and positivity, the growth rate "
         "and doubling or halving time, against the region, England and the authority's "
         "statistical neighbours."
     ),
@@ -44,7 +46,14 @@ SPEC = TemplateSpec(
 )
 
 
-class CasesAndTesting(LatestSections, DailySections, AgeSections, TestingSections, GrowthSections):
+class CasesAndTesting(
+    LatestSections,
+    DailySections,
+    AgeSections,
+    NeighbourhoodSections,
+    TestingSections,
+    GrowthSections,
+):
     """The cases-and-testing report of one authority over one period."""
 
     SPEC = SPEC
