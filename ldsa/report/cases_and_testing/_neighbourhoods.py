@@ -232,6 +232,11 @@ class NeighbourhoodSections(CasesBase):
             )
         elif rises:
             lines.append("No neighbourhood's rate rose on the period before.")
+        elif not previous:
+            lines.append(
+                "Rises are not shown: neighbourhood numbers here are released only over the "
+                "whole period, to protect confidentiality."
+            )
         return text.Messages(lines)
 
     def _few_quintiles(self, needed: int) -> Notice | None:

@@ -166,6 +166,8 @@ def test_messages_and_sii_table(small_store: Path) -> None:
     best = max(released, key=lambda r: float(rates.value(r, "weekly_rate") or 0))
     assert rates.text(best, "neighbourhood") in messages.lines[0]
     assert rates.text(best, "weekly_rate") in messages.lines[0]
+    if rates.text(best, "time_step") == "period":  # no period before to rise from
+        assert messages.lines[1].startswith("Rises are not shown")
     assert isinstance(report.deprivation_sii_table(), ReleasedTable)
 
 
