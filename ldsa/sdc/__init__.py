@@ -172,7 +172,7 @@ from ldsa.sdc.combine import beside
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
 from ldsa.sdc.differencing import AUTHORITIES
-from ldsa.sdc.groups import release_group_sums
+from ldsa.sdc.groups import label_groups, release_group_sums
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
@@ -243,6 +243,7 @@ __all__ = [
     "choose_breakdown",
     "coarser_table",
     "figure_series",
+    "label_groups",
     "load_policy",
     "period_totals_part",
     "plan_linked_counts",

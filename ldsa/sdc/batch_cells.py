@@ -95,7 +95,52 @@ def read_batch(root: Path) -> BatchCells:
     batch = BatchCells([], regions, {}, set())
     for folder, name, header, rows in files:
         _read_file(batch, folder, name, header, rows)
+    _nest(batch)
     return batch
+
+
+def _nest(batch: BatchCells) -> None:
+    """Add the relations of nested breakdowns: where one breakdown of an authority's
+    measure has category columns that begin with all of another's (small areas named with
+    their quintile, beside quintiles), each coarser part is the sum of the finer parts
+    that share its categories, over every span both publish."""
+    found = list(batch.breakdowns.items())
+    for fine, fine_spans in found:
+        for coarse, coarse_spans in found:
+            names = _part_names(coarse)
+            if coarse.parent != fine.parent or names is None:
+                continue
+            spans = {s: f for s, f in fine_spans.items() if s in coarse_spans}
+            nested = _nested_parts(fine, names)
+            if not spans or nested is None:
+                continue
+            for part in coarse.parts:
+                kids = nested.get(part[1].partition("=")[2], ())
+                if kids:
+                    relation = Breakdown(part, tuple(sorted(kids)))
+                    for span, file in spans.items():
+                        batch.breakdowns.setdefault(relation, {}).setdefault(span, file)
+
+
+def _part_names(breakdown: Breakdown) -> tuple[str, ...] | None:
+    """The category columns of a breakdown's parts (None when they differ)."""
+    names = {part[1].partition("=")[0] for part in breakdown.parts}
+    return tuple(names.pop().split("/")) if len(names) == 1 else None
+
+
+def _nested_parts(fine: Breakdown, names: tuple[str, ...]) -> dict[str, list[Key]] | None:
+    """The parts of ``fine`` by their values of the columns ``names``, when its category
+    columns begin with them and are more (None otherwise)."""
+    own = _part_names(fine)
+    if own is None or len(own) <= len(names) or own[: len(names)] != names:
+        return None
+    by_value: dict[str, list[Key]] = {}
+    for part in fine.parts:
+        values = part[1].partition("=")[2].split("/")
+        if len(values) != len(own):
+            return None  # a category holding "/": not read as nested
+        by_value.setdefault("/".join(values[: len(names)]), []).append(part)
+    return by_value
 
 
 def _authorities(root: Path) -> dict[str, str]:

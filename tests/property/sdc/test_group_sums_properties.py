@@ -1,7 +1,7 @@
 """Property tests of group sums of a breakdown (small areas by quintile) on random
-batches: a released group is the sum of its released parts, a group with a withheld part
-is withheld, no period has exactly one withheld group, and the withheld groups of a
-period whose total is known add up to 0 or at least the threshold."""
+batches: a released group is the sum of its released parts, or the one group holding
+withheld parts, determined by the total; no period has exactly one withheld group; and
+the withheld groups of a period whose total is known add up to 0 or the threshold."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def test_group_sums_give_nothing_away(
     )  # fmt: skip
     sums = release_group_sums(
         table, category_column="group", count_column="cases_count", groups=groups,
-        group_column="quintile", group_order=order, policy=policy, output_id="y",
+        group_column="quintile", group_order=order, parts=parts, date_column="date",
+        policy=policy, output_id="y",
     )  # fmt: skip
     assert sums.n_rows == table.n_rows // n_cats * n_groups
     for p in range(table.n_rows // n_cats):
@@ -68,20 +69,32 @@ def test_group_sums_give_nothing_away(
             if sums.status(row, "cases_count").suppressed:
                 withheld_groups += 1
                 continue
-            assert not any(r in withheld_parts for r in mine)
             value = int(sums.value(row, "cases_count") or 0)
-            assert value == sum(int(table.value(r, "cases_count") or 0) for r in mine)
+            assert not is_unsafe_count(value, policy)
+            if any(r in withheld_parts for r in mine):  # the lone group, determined
+                assert len({groups[table.text(r, "group")] for r in withheld_parts}) == 1
+                if not policy.rounds:
+                    assert value == _raw_total(parts, table, part_rows[0], mine)
+            else:
+                assert value == sum(int(table.value(r, "cases_count") or 0) for r in mine)
             released_total += value
         assert withheld_groups != 1
         if withheld_parts and len(withheld_parts) < n_cats and not policy.rounds:
             # The period's total is known (some part is released): the rest is safe.
             raw = _raw_total(parts, table, part_rows[0])
             assert not is_unsafe_count(raw - released_total, policy)
+            assert withheld_groups != 0 or raw == released_total
 
 
-def _raw_total(parts: pd.DataFrame, table: SafeTable, row: int) -> int:
-    """The raw count of a row's period, summed from the record-level parts."""
+def _raw_total(
+    parts: pd.DataFrame, table: SafeTable, row: int, rows: list[int] | None = None
+) -> int:
+    """The raw count of a row's period (of the categories of ``rows`` only, if given),
+    summed from the record-level parts."""
     first = pd.Timestamp(table.text(row, "period_start"))
     last = pd.Timestamp(table.text(row, "period_end"))
     days = pd.to_datetime(parts["date"])
-    return int(parts.loc[(days >= first) & (days <= last), "cases_count"].sum())
+    inside = parts[(days >= first) & (days <= last)]
+    if rows is not None:
+        inside = inside[inside["group"].isin({table.text(r, "group") for r in rows})]
+    return int(inside["cases_count"].sum())

@@ -3,6 +3,7 @@ complements, withheld parents, the scanners, and refusals."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ldsa.sdc import (
     SafeTable,
     TimeStep,
     check_release,
+    label_groups,
     release_breakdown,
     release_group_sums,
     scan_outputs,
@@ -37,8 +39,8 @@ def _sums(policy: Policy, groups: dict[int, list[int]]) -> tuple[SafeTable, Safe
     )  # fmt: skip
     sums = release_group_sums(
         areas, category_column="age_band", count_column="cases_count", groups=GROUPS,
-        group_column="imd_quintile", group_order=("q1", "q2", "q3"), policy=policy,
-        output_id="E1/t/quintiles",
+        group_column="imd_quintile", group_order=("q1", "q2", "q3"), parts=parts,
+        date_column="date", policy=policy, output_id="E1/t/quintiles",
     )  # fmt: skip
     return areas, sums
 
@@ -53,23 +55,31 @@ BASE4 = [30, 30, 40, 20]
 @pytest.mark.parametrize(
     ("value", "areas", "quintiles"),
     [
-        (9, ["[c]", "[c]", "40", "20"], ["[c]", "40", "[c]"]),
-        (10, ["10", "12", "40", "20"], ["22", "40", "20"]),
-        (11, ["11", "12", "40", "20"], ["23", "40", "20"]),
+        (9, ["[c]", "30", "[c]", "20"], ["[c]", "[c]", "20"]),
+        (10, ["10", "30", "12", "20"], ["40", "12", "20"]),
+        (11, ["11", "30", "12", "20"], ["41", "12", "20"]),
     ],
 )
 def test_threshold_boundaries(
     default_policy: Policy, value: int, areas: list[str], quintiles: list[str]
 ) -> None:
-    """A small area at threshold - 1 (withheld with its quintile's other area) withholds
-    its quintile, and the smallest other quintile with it; at the threshold and above every
-    quintile is the sum of its areas."""
-    released, sums = _sums(
-        default_policy, dict.fromkeys(range(13), BASE4) | {2: [value, 12, 40, 20]}
-    )
+    """A small area at threshold - 1 (withheld with the smallest other area, in another
+    quintile) withholds both quintiles; at the threshold and above every quintile is the
+    sum of its areas."""
+    groups = dict.fromkeys(range(13), BASE4) | {2: [value, 30, 12, 20]}
+    released, sums = _sums(default_policy, groups)
     assert _week(released, 2, 4) == areas
     assert _week(sums, 2) == quintiles
     assert _week(sums, 0) == ["60", "40", "20"]
+
+
+def test_a_lone_withheld_quintile_is_released(default_policy: Policy) -> None:
+    """Where one quintile holds every withheld area of a week, the authority's total less
+    the other quintiles gives it: it is released (its areas' raw sum, at least the
+    threshold), not withheld for show."""
+    released, sums = _sums(default_policy, dict.fromkeys(range(13), BASE4) | {2: [9, 12, 40, 20]})
+    assert _week(released, 2, 4) == ["[c]", "[c]", "40", "20"]
+    assert _week(sums, 2) == ["21", "40", "20"]
 
 
 def test_released_sums_add_up_to_the_authority(default_policy: Policy) -> None:
@@ -104,7 +114,7 @@ def test_parent_withheld_by_the_plan_withholds_every_quintile(default_policy: Po
 
 def test_csv_passes_the_scanners(tmp_path: Path, default_policy: Policy) -> None:
     """The areas and quintile CSVs beside the plan's tables give the checker nothing."""
-    groups = dict.fromkeys(range(13), BASE4) | {2: [9, 30, 40, 20], 5: [5, 30, 6, 20]}
+    groups = dict.fromkeys(range(13), BASE4) | {2: [9, 12, 40, 20], 5: [5, 30, 6, 20]}
     parts = _parts(groups)
     plan = _plan(default_policy, parts, cumulative=True)
     released, sums = _sums(default_policy, groups)
@@ -129,6 +139,50 @@ def test_refusals(default_policy: Policy) -> None:
         with pytest.raises(error):
             release_group_sums(
                 table, category_column="age_band", count_column="cases_count", groups=groups,
-                group_column="imd_quintile", group_order=order, policy=default_policy,
-                output_id="E1/t/q",
+                group_column="imd_quintile", group_order=order, parts=_parts({}),
+                date_column="date", policy=default_policy, output_id="E1/t/q",
             )  # fmt: skip
+
+
+def _named(policy: Policy, groups: dict[int, list[int]], area_groups: dict[str, str]) -> str:
+    """The areas' CSV with each area's group named beside it (label_groups)."""
+    released, _ = _sums(policy, groups)
+    named = label_groups(
+        released, category_column="age_band", groups=area_groups, group_column="imd_quintile",
+        output_id="E1/t/named",
+    )  # fmt: skip
+    assert named.columns[3:5] == ("imd_quintile", "age_band")
+    assert [named.text(r, "cases_count") for r in range(named.n_rows)] == [
+        released.text(r, "cases_count") for r in range(released.n_rows)
+    ]
+    assert named.record.cells == released.record.cells or all(
+        c == 5 for _, cells in named.record.cells for _, c in cells
+    )
+    return named.to_csv_text()
+
+
+def test_check_reads_areas_nested_in_quintiles(tmp_path: Path, default_policy: Policy) -> None:
+    """With each area's quintile named, ldsa check reads quintiles as sums of their areas:
+    the released group sums give nothing away, but a quintile that a withheld area and a
+    released one make up pins the withheld one (which the quintiles alone would not)."""
+    groups = dict.fromkeys(range(13), BASE4) | {2: [9, 12, 40, 20]}
+    plan = _plan(default_policy, _parts(groups), cumulative=True)
+    _, sums = _sums(default_policy, groups)
+    write_linked_release({"cases": plan}, tmp_path)
+    folder = tmp_path / LA / "tables"
+    (folder / "areas.csv").write_text(_named(default_policy, groups, GROUPS), encoding="utf-8")
+    (folder / "quintiles.csv").write_text(sums.to_csv_text(), encoding="utf-8")
+    assert check_release(tmp_path, default_policy).findings == ()
+    # Areas a and c in q1, b in q2: q1 released as 49 would pin a (49 - 40).
+    mixed = {"a": "q1", "b": "q2", "c": "q1", "d": "q3"}
+    (folder / "areas.csv").write_text(_named(default_policy, groups, mixed), encoding="utf-8")
+    week = WEEKS[2].isoformat(), (WEEKS[2] + dt.timedelta(days=6)).isoformat()
+    lines = ["period_start,period_end,time_step,imd_quintile,cases_count"]
+    lines += [f"{week[0]},{week[1]},week,{q},{v}" for q, v in
+              (("q1", "49"), ("q2", "[c]"), ("q3", "[c]"))]  # fmt: skip
+    (folder / "quintiles.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    findings = check_release(tmp_path, default_policy).findings
+    assert findings
+    assert any("quintiles.csv" in str(f) or "areas.csv" in str(f) for f in findings), findings
+    (folder / "areas.csv").write_text(_sums(default_policy, groups)[0].to_csv_text())
+    assert check_release(tmp_path, default_policy).findings == ()  # no names: no nesting
