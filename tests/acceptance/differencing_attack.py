@@ -1416,6 +1416,7 @@ class _MeasureScan:
             )
             for la, labels in sorted(self.partitions)
         ]
+        parts += _nested_families(sorted(self.partitions))
         families: list[_Family] = []
         for name, parent, children, rest in [*groups, *((n, p, c, False) for n, p, c in parts)]:
             # A breakdown's relations hold over its parts' periods only.
@@ -1706,6 +1707,46 @@ def leaf_groups(h: Hierarchy) -> dict[str, list[int]]:
     return members
 
 
+def _categories_of(part: str) -> dict[str, str]:
+    """A part's categories: ``"a=1/b=2"`` gives ``{"a": "1", "b": "2"}``."""
+    return dict(item.partition("=")[::2] for item in part.split("/"))
+
+
+def _agree(combination: Sequence[str]) -> bool:
+    """Whether parts of several breakdowns agree on every category they share."""
+    seen: dict[str, str] = {}
+    for part in combination:
+        for name, value in _categories_of(part).items():
+            if seen.setdefault(name, value) != value:
+                return False
+    return True
+
+
+def _nested_families(
+    partitions: Sequence[tuple[str, tuple[str, ...]]],
+) -> list[tuple[str, str, list[str]]]:
+    """Each part of a breakdown as the sum of the parts of another breakdown of the same LA
+    whose categories include all of its own (areas within their quintile)."""
+    out = []
+    for la, coarse in partitions:
+        for other, fine in partitions:
+            names = set(_categories_of(coarse[0]))
+            if other != la or set(_categories_of(fine[0])) <= names:
+                continue
+            if not names < set(_categories_of(fine[0])):
+                continue
+            for part in coarse:
+                mine = _categories_of(part)
+                kids = [
+                    la + PART + f
+                    for f in fine
+                    if all(_categories_of(f).get(k) == v for k, v in mine.items())
+                ]
+                if kids:
+                    out.append((f"{la} {part} = sum of its finer parts", la + PART + part, kids))
+    return out
+
+
 def split_by_parts(
     members: dict[str, list[int]], partitions: Iterable[tuple[str, tuple[str, ...]]]
 ) -> dict[str, list[int]]:
@@ -1731,7 +1772,9 @@ def split_by_parts(
     for la, parts in sorted(set(partitions)):
         by_la[la].append(parts)
     for la, breakdowns in by_la.items():
-        combinations = list(itertools.product(*breakdowns))
+        # Nested breakdowns (small areas named with their quintile, beside quintiles): only
+        # combinations whose parts agree on the categories they share exist.
+        combinations = [c for c in itertools.product(*breakdowns) if _agree(c)]
         new = [next(fresh) for _ in combinations]
         old = set(out.get(la, []))
         for area, groups in out.items():
