@@ -191,6 +191,9 @@ class NeighbourhoodSections(CasesBase):
         headers = {"neighbourhood": "Neighbourhood" if not self.grouped else "Neighbourhoods",
                    "cases_count": "Cases", "weekly_rate": "Average weekly rate per 100,000",
                    "weekly_rate_lower": "95% lower", "weekly_rate_upper": "95% upper"}  # fmt: skip
+        if not self.grouped:
+            headers = {"neighbourhood": "Neighbourhood", "imd_quintile": "Deprivation quintile",
+                       **headers}  # fmt: skip
         table = rates.select(output_id=self.uid("neighbourhoods_shown"), columns=list(headers),
                              rows=shown)  # fmt: skip
         withheld = sum(rates.status(r, "weekly_rate").suppressed for r in latest)
