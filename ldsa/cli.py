@@ -323,6 +323,13 @@ def _run(args: argparse.Namespace) -> ExitCode:
 def _print_findings(findings: Sequence[object]) -> None:
     for finding in findings:
         print(f"  disclosure: {finding}", file=sys.stderr)
+    if findings:
+        print(
+            f"{len(findings)} disclosure finding(s): nothing here may be released. How to fix: "
+            "release the cells named only through ldsa.sdc (withheld, rounded or coarsened "
+            "under the policy), then check again.",
+            file=sys.stderr,
+        )
 
 
 def _check(args: argparse.Namespace) -> ExitCode:
@@ -332,7 +339,11 @@ def _check(args: argparse.Namespace) -> ExitCode:
     from ldsa.sdc.checker import verify_pack_policy
 
     if not args.reports.is_dir():
-        raise InvalidParameterError(f"{args.reports}: no such reports folder.")
+        what = "a file, not a reports folder" if args.reports.exists() else "no such folder"
+        raise InvalidParameterError(
+            f"{args.reports}: {what}. How to fix: give `ldsa check` the --out folder of an "
+            "`ldsa run` (the folder holding index.html and tables/)."
+        )
     policy = sdc.load_policy(args.policy)
     pack = args.reports / "checker"
     if pack.exists() or pack.is_symlink():

@@ -84,7 +84,8 @@ class Geography:
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise InvalidParameterError(
                 f"la_code {la_code!r}: no such authority in the {GEOGRAPHY_VINTAGE} geography "
-                f"of this store ({len(self)} authorities).{hint}"
+                f"of this store ({len(self)} authorities).{hint} How to fix: run `ldsa "
+                "authorities --store STORE` to list the store's codes."
             )
         return la_code
 

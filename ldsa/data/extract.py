@@ -98,6 +98,13 @@ def validate_extract(extract_dir: Path) -> dict[str, int]:
     InvalidInputError
         With every failure found in every table, when any table fails.
     """
+    if not extract_dir.is_dir():
+        what = "a file, not a folder" if extract_dir.exists() else "extract folder not found"
+        raise InvalidInputError(
+            [InputFailure(str(extract_dir), "*", what, -1)],
+            how_to_fix="How to fix: give the folder that holds the extract's <table>.parquet "
+            "files and extract.json.",
+        )
     failures = _check_info(extract_dir)
     missing = [t for t in TABLES if not table_path(extract_dir, t).is_file()]
     failures += [_missing(extract_dir, t) for t in missing]
@@ -179,8 +186,6 @@ def _failure_order(failure: InputFailure) -> tuple[int, str, str, str]:
 
 
 def _check_info(extract_dir: Path) -> list[InputFailure]:
-    if not extract_dir.is_dir():
-        return [InputFailure(str(extract_dir), "*", "extract folder not found", -1)]
     info = read_extract_info(extract_dir)
     version = info.get("schema_version", SCHEMA_VERSION)
     if str(version) != SCHEMA_VERSION:

@@ -8,6 +8,7 @@ at the first failure.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import shutil
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from ldsa import __version__, sdc
 from ldsa.atomic import remove_partials, write_atomic
+from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.data.store import Store, file_sha256
 from ldsa.errors import InvalidParameterError
 from ldsa.report.context import parse_period
@@ -80,6 +82,7 @@ def plan_batch(
 ) -> BatchPlan:
     """Validate LA codes, templates, period and policy; no job is started."""
     codes = store.geography.validate_codes(la_codes) if la_codes else store.geography.codes
+    _check_period(period)
     parse_period(*period)
     chosen = tuple(templates)
     if not chosen:
@@ -92,6 +95,25 @@ def plan_batch(
     return BatchPlan(
         store, chosen, tuple(codes), period[0], period[1], reports_dir, work_dir, policy, loaded
     )
+
+
+def _check_period(period: tuple[str, str]) -> None:
+    """Refuse a reversed period, or one outside the data, saying how to fix it (a date
+    that is no ISO date and a period without a whole week: see ``parse_period``)."""
+    try:
+        start, end = (dt.date.fromisoformat(str(day)) for day in period)
+    except ValueError:
+        return  # parse_period names the date
+    if start > end:
+        raise InvalidParameterError(
+            f"period {start}..{end}: period_start is after period_end. How to fix: swap "
+            "--period-start and --period-end."
+        )
+    if start < PERIOD_START or end > PERIOD_END:
+        raise InvalidParameterError(
+            f"period {start}..{end}: reaches outside the data's {PERIOD_START}..{PERIOD_END}. "
+            "How to fix: give dates within it (leave both out for the whole of it)."
+        )
 
 
 def run_batch(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ldsa import sdc
 from ldsa.data.store import Store
-from ldsa.errors import ExitCode, TemplateError
+from ldsa.errors import ExitCode, InvalidParameterError, TemplateError
 from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
@@ -97,6 +97,8 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         policy=request.policy,
     )
     verify_store(request.store)
+    for folder, option in ((request.reports_dir, "--out"), (request.work_dir, "--work")):
+        _apart_from_store(folder, option, request.store.path)
     with run_lock((request.reports_dir, "--out"), (request.work_dir, "--work")):
         warm_plans(
             request.store,
@@ -116,3 +118,29 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         )
         scan = finish_release(plan, results)
     return RunOutcome(plan, results, index, request.reports_dir / "checker", scan)
+
+
+def _apart_from_store(folder: Path, option: str, store: Path) -> None:
+    """Refuse a reports or work folder that is the store, lies inside it or holds it: a
+    run never writes into its store (a store holding other files is no store to
+    ``prepare``, and a run clears what it finds in its own folders).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the folder, the store and how to fix it.
+    """
+    where, root = folder.resolve(), store.resolve()
+    if where == root:
+        what = "the store itself"
+    elif root in where.parents:
+        what = "inside the store"
+    elif where in root.parents:
+        what = "a folder holding the store"
+    else:
+        return
+    raise InvalidParameterError(
+        f"{option} {folder}: {what} ({store}); a run never writes into its store. How to "
+        f"fix: give {option} a folder outside the store, such as reports or .ldsa-work "
+        "beside it."
+    )

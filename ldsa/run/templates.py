@@ -187,7 +187,9 @@ def select(templates: dict[str, Template], names: list[str] | None) -> list[Temp
             close = difflib.get_close_matches(name, list(templates), n=1)
             hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise InvalidParameterError(
-            f"templates: unknown template(s) {', '.join(hints)}; available: {', '.join(templates)}."
+            f"templates: unknown template(s) {', '.join(hints)}; available: "
+            f"{', '.join(templates)}. How to fix: give --templates names that `ldsa templates` "
+            "lists."
         )
     return [templates[name] for name in dict.fromkeys(names)]
 
