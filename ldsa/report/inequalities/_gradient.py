@@ -281,11 +281,16 @@ def gradient(
         alt += f" {label}, in decile {decile:.0f}, has {mine_value:,.1f}."
     else:
         alt += f" The value of {label} is withheld."
+    where = (
+        f"{label} as a blue diamond beside its own decile"
+        if np.isfinite(mine_value)
+        else f"{label} is not drawn (its value is withheld)"
+    )
     caption = (
         f"{outcome.label} ({outcome.unit.lower()}) of the authorities of each deprivation "
         "decile taken together, with 95% intervals, placed at the middle of each decile's "
-        f"share of England's population; {label} as a blue diamond at its own decile. The "
-        "dashed line is the fitted slope; the gap between its ends is the SII."
+        f"share of England's population; {where}. The dashed line is the fitted slope; the "
+        "gap between its ends is the SII."
     )
     left_out = sum(int(deciles.text(r, "left_out")) for r in range(deciles.n_rows))
     if left_out:

@@ -133,8 +133,9 @@ def scatter(
         fitted = intercept + slope * (grid - CENTRE) / PER_POINTS
         axes.plot(grid, fitted, color="#1b1b1b", linewidth=1.6,
                   label="Fitted line (weighted by population)")  # fmt: skip
-    axes.scatter(x[mine], y[mine], s=60, color=COLOURS["la"], zorder=3, label=label,
-                 edgecolors="white", linewidths=0.8)  # fmt: skip
+    if mine.any():
+        axes.scatter(x[mine], y[mine], s=60, color=COLOURS["la"], zorder=3, label=label,
+                     edgecolors="white", linewidths=0.8)  # fmt: skip
     axes.set_xlabel("Deprivation: IMD 2019 average score (higher is more deprived)")
     axes.set_ylabel(outcome.unit)
     axes.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}")
@@ -156,9 +157,10 @@ def scatter(
         alt += f"{label}: score {x[at]:.1f}, value {y[at]:,.1f}."
     else:
         alt += f"{label} is not drawn: its value is withheld."
+    where = f"{label} in blue" if mine.any() else f"{label} is not drawn (its value is withheld)"
     caption = (
         f"{outcome.label} ({outcome.unit.lower()}) of each authority against its deprivation "
-        f"score; {label} in blue. The line is fitted by least squares with each authority "
+        f"score; {where}. The line is fitted by least squares with each authority "
         "weighted by its population."
     )
     if withheld:
