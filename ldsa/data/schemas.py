@@ -255,11 +255,7 @@ def _cases(
         lookup = dict(small_areas)
         checks.append(
             pa.Check(
-                lambda df: (
-                    df["msoa_code"].map(lookup).fillna(df["la_code"]) == df["la_code"]
-                    if "msoa_code" in df and "la_code" in df
-                    else pd.Series(True, index=df.index)
-                ),
+                lambda df: _in_own_authority(df, lookup),
                 error="msoa_code lies in the case's la_code (as small_areas says)",
             )
         )
@@ -277,6 +273,17 @@ def _cases(
         },
         checks=checks,
     )
+
+
+def _in_own_authority(frame: pd.DataFrame, lookup: Mapping[str, str]) -> pd.Series:
+    """Whether each row's small area lies in its authority (True where either code is
+    absent or unknown: other checks report those). Each distinct code is looked up once."""
+    if "msoa_code" not in frame or "la_code" not in frame:
+        return pd.Series(True, index=frame.index)
+    codes = pd.Categorical(frame["msoa_code"])
+    owners = pd.Series(codes.categories).map(lookup).to_numpy(dtype=object)
+    owner = pd.Series(owners[codes.codes], index=frame.index).where(codes.codes >= 0)
+    return owner.isna() | (owner == frame["la_code"])
 
 
 def _small_areas(la_codes: Collection[str] | None) -> pa.DataFrameSchema:

@@ -65,13 +65,19 @@ def values_of(table: sdc.SafeTable, column: str) -> np.ndarray:
 
 
 def heatmap(
-    table: sdc.SafeTable, *, band_column: str, value_column: str, title: str, unit: str
+    table: sdc.SafeTable,
+    *,
+    band_column: str,
+    value_column: str,
+    title: str,
+    unit: str,
+    band_noun: str = "ages",
 ) -> FigureOutput:
     """Draw a released value per period (columns) and band (rows) as coloured cells.
 
     ``table`` is tidy: ``period_start``, ``period_end``, the band and the value; withheld
-    cells are grey. The mesh is one rasterised collection (a few kilobytes, however many
-    cells).
+    cells are grey. ``band_noun`` names the bands in the alt text ("ages"). The mesh is
+    one rasterised collection (a few kilobytes, however many cells).
     """
     table = sdc.require_safe(table, "heatmap")
     starts, ends = _days(table, "period_start"), _days(table, "period_end")
@@ -105,7 +111,7 @@ def heatmap(
     else:
         band, period = np.unravel_index(int(np.nanargmax(grid)), grid.shape)
         alt += (
-            f"and period. The highest value, {np.nanmax(grid):,.1f}, is at ages "
+            f"and period. The highest value, {np.nanmax(grid):,.1f}, is at {band_noun} "
             f"{bands[band]} in the period starting {day_text(periods[period][0])}."
         )
     caption = f"{title}: {unit.lower()}; darker is lower, yellow is higher."

@@ -28,7 +28,9 @@ BLOCK_DAYS = 28
 _SIZE_SHAPE = 6.0  # gamma shape of the areas' shares of their authority (unequal sizes)
 _SCORE_SPREAD = 0.45  # log-normal spread of area scores around the authority's score
 _SCORE_RANGE = (1.0, 90.0)
-_DEPRIVATION = 0.35  # log change in case risk per 10 points of score above the authority's
+#: Log change in case risk per 10 points of score above the authority's (about 1.5 to 2
+#: times from the least to the most deprived neighbourhoods of a large authority).
+_DEPRIVATION = 0.1
 _DRIFT, _PERSIST = 0.2, 0.75  # local outbreak factor: AR(1) step and persistence
 
 

@@ -277,7 +277,7 @@ class NeighbourhoodSections(CasesBase):
         figure = charts.heatmap(
             rates, band_column=band, value_column="weekly_rate",
             title=f"Cases by deprivation of neighbourhoods, {self.names()['la']}",
-            unit="Cases per 100,000 people a week",
+            unit="Cases per 100,000 people a week", band_noun="deprivation quintile",
         )  # fmt: skip
         return dataclasses.replace(figure, caption=f"{figure.caption} {note}") if note else figure
 
