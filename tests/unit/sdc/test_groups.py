@@ -185,3 +185,41 @@ def test_check_reads_areas_nested_in_quintiles(tmp_path: Path, default_policy: P
     assert any("quintiles.csv" in str(f) or "areas.csv" in str(f) for f in findings), findings
     (folder / "areas.csv").write_text(_sums(default_policy, groups)[0].to_csv_text())
     assert check_release(tmp_path, default_policy).findings == ()  # no names: no nesting
+
+
+def test_more_refusals(default_policy: Policy) -> None:
+    """A column that is no count, a category column that is no label, and categories
+    without a group are refused."""
+    released, _ = _sums(default_policy, dict.fromkeys(range(13), BASE4))
+    with pytest.raises(ValueError, match="not a count column"):
+        release_group_sums(
+            released, category_column="age_band", count_column="age_band", groups=GROUPS,
+            group_column="imd_quintile", group_order=("q1", "q2", "q3"), parts=_parts({}),
+            date_column="date", policy=default_policy, output_id="E1/t/q",
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="not a label column"):
+        label_groups(
+            released, category_column="cases_count", groups=GROUPS,
+            group_column="imd_quintile", output_id="E1/t/n",
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="lack a group"):
+        label_groups(
+            released, category_column="age_band", groups={"a": "q1"},
+            group_column="imd_quintile", output_id="E1/t/n",
+        )  # fmt: skip
+
+
+def test_a_lone_quintile_whose_remainder_is_unsafe_stays_withheld(
+    default_policy: Policy,
+) -> None:
+    """Where the authority's total less the other quintiles would be unsafe, the lone
+    quintile stays withheld (raw parts smaller than those the areas were released from)."""
+    groups = dict.fromkeys(range(13), BASE4) | {2: [9, 12, 40, 20]}
+    released, _ = _sums(default_policy, groups)
+    smaller = _parts(dict.fromkeys(range(13), BASE4) | {2: [3, 4, 40, 20]})
+    sums = release_group_sums(
+        released, category_column="age_band", count_column="cases_count", groups=GROUPS,
+        group_column="imd_quintile", group_order=("q1", "q2", "q3"), parts=smaller,
+        date_column="date", policy=default_policy, output_id="E1/t/q",
+    )  # fmt: skip
+    assert _week(sums, 2) == ["[c]", "40", "20"]

@@ -248,3 +248,36 @@ def test_rule_text_names_the_thresholds(default_policy: Policy, strict_policy: P
     assert "(or none)" in rule_text(default_policy)
     assert "rounded to 5" in rule_text(strict_policy)
     assert "(or none)" not in rule_text(strict_policy)
+
+
+def test_release_from_estimates_refusals_and_non_finite(default_policy: Policy) -> None:
+    """A frame of the wrong length or without the statistic is refused; a statistic that
+    is not a finite number is [u]."""
+    frame = pd.DataFrame({"week": ["a", "b"], "la_count": [30, 40]})
+    counts = release_counts(frame, ["la_count"], policy=default_policy, output_id="c")
+    for bad in (pd.DataFrame({"ratio": [1.0]}), pd.DataFrame({"other": [1.0, 2.0]})):
+        with pytest.raises(ValueError, match="one row per row"):
+            release_from_estimates(
+                counts, bad, {"ratio": ("la_count",)}, policy=default_policy, output_id="x"
+            )
+    table = release_from_estimates(
+        counts, pd.DataFrame({"ratio": [math.inf, 2.0]}), {"ratio": ("la_count",)},
+        policy=default_policy, output_id="r",
+    )  # fmt: skip
+    assert [table.text(r, "ratio") for r in range(2)] == ["[u]", "2.00"]
+
+
+def test_release_survey_refuses_missing_columns_and_unknown_samples(
+    default_policy: Policy,
+) -> None:
+    """A statistic the frame lacks, or a sample size of an unknown kind, is refused."""
+    missing = SurveyEstimates("cis", ("cis_nothing",), (BIG,) * 3, SurveyModel(BIG, 50.0))
+    unknown = SurveyEstimates(
+        "cis", ("cis_positivity",), (BIG,) * 3, SurveyModel(BIG, 50.0), counts=("pets",)
+    )
+    for area, match in ((missing, "no column"), (unknown, "unknown sample size")):
+        with pytest.raises(ValueError, match=match):
+            release_survey(
+                _weekly(default_policy), [area], labels=["period_start"],
+                policy=default_policy, output_id="x", sample_note="",
+            )  # fmt: skip
