@@ -72,12 +72,16 @@ def heatmap(
     title: str,
     unit: str,
     band_noun: str = "ages",
+    tick_format: str = "{:,.0f}",
+    value_format: str = "{:,.1f}",
 ) -> FigureOutput:
     """Draw a released value per period (columns) and band (rows) as coloured cells.
 
     ``table`` is tidy: ``period_start``, ``period_end``, the band and the value; withheld
-    cells are grey. ``band_noun`` names the bands in the alt text ("ages"). The mesh is
-    one rasterised collection (a few kilobytes, however many cells).
+    cells are grey. ``band_noun`` names the bands in the alt text ("ages");
+    ``tick_format`` and ``value_format`` write the colour bar's labels and the alt text's
+    highest value. The mesh is one rasterised collection (a few kilobytes, however many
+    cells).
     """
     table = sdc.require_safe(table, "heatmap")
     starts, ends = _days(table, "period_start"), _days(table, "period_end")
@@ -99,7 +103,7 @@ def heatmap(
     box = axes.get_position()
     bar = figure.add_axes((box.x1 + 0.15 / width, box.y0, 0.15 / width, box.height))
     figure.colorbar(mesh, cax=bar, label=unit)
-    bar.yaxis.set_major_formatter(lambda value, _position: f"{value:,.0f}")
+    bar.yaxis.set_major_formatter(lambda value, _position: tick_format.format(value))
     axes.set_yticks(np.arange(len(bands)) + 0.5, bands)
     axes.grid(False)
     date_axis(axes, edges[0], edges[-1])
@@ -111,7 +115,8 @@ def heatmap(
     else:
         band, period = np.unravel_index(int(np.nanargmax(grid)), grid.shape)
         alt += (
-            f"and period. The highest value, {np.nanmax(grid):,.1f}, is at {band_noun} "
+            f"and period. The highest value, {value_format.format(np.nanmax(grid))}, is at "
+            f"{band_noun} "
             f"{bands[band]} in the period starting {day_text(periods[period][0])}."
         )
     caption = f"{title}: {unit.lower()}; darker is lower, yellow is higher."

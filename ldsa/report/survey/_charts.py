@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
 from ldsa import sdc
-from ldsa.report.charts import HEATMAP_COLOURS, WITHHELD_GREY, _with_gaps, values_of
+from ldsa.report.charts import _with_gaps, heatmap, values_of
 from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
+from ldsa.report.text import day_text
 
 #: Colour of each survey level: the CIS area takes the authority's.
 LEVEL_COLOURS = {"cis": COLOURS["la"], "region": COLOURS["region"], "england": COLOURS["england"]}
-
-
-def _day(day: pd.Timestamp) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _dates(table: sdc.SafeTable, column: str) -> pd.DatetimeIndex:
@@ -100,8 +96,8 @@ def _describe(name: str, x: pd.DatetimeIndex, values: np.ndarray) -> str:
         return f"{name}: every week is withheld."
     peak, last = int(np.nanargmax(values)), int(shown[-1])
     return (
-        f"{name}: highest in the week of {_day(x[peak])}, at {values[peak]:.2f}%; "
-        f"{values[last]:.2f}% in the week of {_day(x[last])}."
+        f"{name}: highest in the week of {day_text(x[peak])}, at {values[peak]:.2f}%; "
+        f"{values[last]:.2f}% in the week of {day_text(x[last])}."
     )
 
 
@@ -161,7 +157,7 @@ def _peak_rate(name: str, starts: pd.DatetimeIndex, rates: np.ndarray) -> str:
         return f"{name}: every case rate is withheld."
     peak = int(np.nanargmax(rates))
     return (
-        f"{name}'s case rate was highest in the period from {_day(starts[peak])}, at "
+        f"{name}'s case rate was highest in the period from {day_text(starts[peak])}, at "
         f"{rates[peak]:,.1f}."
     )
 
@@ -211,42 +207,8 @@ def ratio_steps(
 
 def age_heatmap(table: sdc.SafeTable, *, title: str) -> FigureOutput:
     """Positivity (per cent) per period (columns) and age group (rows) as coloured cells;
-    withheld cells grey. Like :func:`ldsa.report.charts.heatmap`, with the colour bar
-    labelled to the precision percentages of a few per cent need."""
-    table = sdc.require_safe(table, "age_heatmap")
-    starts, ends = _dates(table, "period_start"), _dates(table, "period_end")
-    groups = list(dict.fromkeys(table.text(r, "age_group") for r in range(table.n_rows)))
-    periods = list(dict.fromkeys(zip(starts, ends, strict=True)))
-    values = values_of(table, "cis_positivity")
-    grid = np.full((len(groups), len(periods)), np.nan)
-    for row in range(table.n_rows):
-        column = periods.index((starts[row], ends[row]))
-        grid[groups.index(table.text(row, "age_group")), column] = values[row]
-    edges = pd.DatetimeIndex([p[0] for p in periods] + [periods[-1][1] + pd.Timedelta(days=1)])
-    width, height = 8.0, 1.6 + 0.32 * len(groups)
-    figure, axes = new_figure(width, height)
-    figure.subplots_adjust(right=1 - 1.3 / width)
-    colours = mpl.colormaps[HEATMAP_COLOURS].with_extremes(bad=WITHHELD_GREY)
-    mesh = axes.pcolormesh(edges, np.arange(len(groups) + 1), grid, cmap=colours, rasterized=True)
-    box = axes.get_position()
-    bar = figure.add_axes((box.x1 + 0.15 / width, box.y0, 0.15 / width, box.height))
-    figure.colorbar(mesh, cax=bar, label="% of swabs positive")
-    bar.yaxis.set_major_formatter(lambda value, _position: f"{value:.1f}%")
-    axes.set_yticks(np.arange(len(groups)) + 0.5, groups)
-    axes.grid(False)
-    date_axis(axes, edges[0], edges[-1])
-    heading(axes, title)
-    withheld = int(np.isnan(grid).sum())
-    alt = f"Heatmap of {title}: the percentage of swabs positive by age group and period. "
-    if np.isnan(grid).all():
-        alt += "Every value is withheld."
-    else:
-        group, period = np.unravel_index(int(np.nanargmax(grid)), grid.shape)
-        alt += (
-            f"The highest, {np.nanmax(grid):.2f}%, is at ages {groups[group]} in the period "
-            f"starting {_day(periods[period][0])}."
-        )
-    caption = f"{title}: the percentage of swabs positive; darker is lower, yellow is higher."
-    if withheld:
-        caption += f" Grey: {withheld} of {grid.size} values not shown ([c] or [u])."
-    return finish(figure, alt, caption)
+    withheld cells grey, labelled to the precision percentages of a few per cent need."""
+    return heatmap(
+        table, band_column="age_group", value_column="cis_positivity", title=title,
+        unit="% of swabs positive", tick_format="{:.1f}%", value_format="{:.2f}%",
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from ldsa.report.survey import _charts
 from ldsa.report.survey._common import SURVEY_LEVELS, weekly_sample
 from ldsa.report.survey._public import PublicSections
 from ldsa.report.tables import ReleasedTable
+from ldsa.report.text import day_text
 from ldsa.stats import Trend, one_in_n, survey_trend
 from ldsa.stats.survey_trend import TREND_WEEKS
 
@@ -39,7 +40,7 @@ class Latest:
 def week_end_text(monday: str) -> str:
     """The Sunday ending a week, in words ("11 December 2021")."""
     sunday = dt.date.fromisoformat(monday) + dt.timedelta(days=6)
-    return f"{sunday.day} {sunday:%B %Y}"
+    return day_text(sunday)
 
 
 class PositivitySections(PublicSections):

@@ -17,6 +17,7 @@ from ldsa import sdc
 from ldsa.report.figures import FigureOutput
 from ldsa.report.survey import _charts
 from ldsa.report.survey._common import SurveyBase
+from ldsa.report.text import day_text
 from ldsa.stats import one_in_n
 
 PUBLIC_SOURCE = (
@@ -98,7 +99,7 @@ class PublicSections(SurveyBase):
         sentence = (
             f"The {self.area_name()}: ONS estimated that {table.text(last, 'cis_positivity')}% "
             "of people in private households would have tested positive in the week ending "
-            f"{_day(pd.Timestamp(table.text(last, 'period_end')))} (95% credible interval "
+            f"{day_text(pd.Timestamp(table.text(last, 'period_end')))} (95% credible interval "
             f"{table.text(last, 'cis_lower')}% to {table.text(last, 'cis_upper')}%), around 1 "
             f"in {int(float(table.text(last, 'cis_one_in_n'))):,} people."
         )
@@ -119,7 +120,3 @@ class PublicSections(SurveyBase):
         if trend.value == "level":
             words = "positivity was level"
         return sentence + f" Compared with two weeks before, {words}."
-
-
-def _day(day: pd.Timestamp) -> str:
-    return f"{day.day} {day:%B %Y}"
