@@ -154,19 +154,24 @@ class Report:
 
     def lacks_measure(self, which: Measure | str) -> Notice | None:
         """A notice when the store holds none of a measure's data in the period (its table
-        is missing, covers none of the period, or has no rows of the measure), else None."""
+        is missing, covers none of the period, or England has none of it), else None."""
         measure = self.measure(which)
         if (notice := self.lacks(measure.table)) is not None:
             return notice
-        rows = self.context.store.england_table(measure.table, measure.columns)
-        if measure.query:
-            rows = rows.query(measure.query)
-        if self.measure_weeks(measure).empty or rows[measure.date_column].dropna().empty:
+        if self.measure_weeks(measure).empty or self._england_total(measure) == 0:
             return Notice(
                 f"{measure.label}: this store holds none in the period. The same report run "
                 "on the record-level data in the secure environment shows them."
             )
         return None
+
+    def _england_total(self, measure: Measure) -> object:
+        """England's released total of a measure over the period (from its plan, which
+        every section of the measure reads anyway)."""
+        whole = self.plan(measure).period_table(
+            self.la_code, output_id=self.uid(f"{measure.name}_england_total")
+        )
+        return whole.value(0, f"england_{measure.count_column}")
 
     def coverage_note(self, which: Measure | str) -> str:
         """The weeks a measure's data cover, when that is less than the period, else ""."""
