@@ -16,6 +16,11 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular or plural: "1 neighbourhood", "3 quintiles"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 #: Wording of each comparison with a benchmark ("higher than" ...).
 COMPARISON = {"higher": "higher than", "lower": "lower than", "similar": "similar to"}
 _WITHHELD = {

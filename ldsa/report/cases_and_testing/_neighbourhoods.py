@@ -257,8 +257,9 @@ class NeighbourhoodSections(CasesBase):
         if present >= needed:
             return None
         return Notice(
-            f"{self.names()['la']} has {len(self._areas)} neighbourhood(s) in {present} "
-            f"deprivation quintile(s): too few to compare {needed} quintiles within it."
+            f"{self.names()['la']} has {text.counted(len(self._areas), 'neighbourhood')} in "
+            f"{text.counted(present, 'deprivation quintile')}: too few to compare "
+            f"{needed} quintiles within it."
         )
 
     def deprivation_figure(self) -> FigureOutput | ReleasedTable | Notice:
@@ -324,9 +325,14 @@ class NeighbourhoodSections(CasesBase):
                              multiplier=-1.0).iloc[0]  # fmt: skip
         return {c: float(result[c]) for c in SII_COLUMNS}
 
-    def deprivation_sii_table(self) -> ReleasedTable | Notice:
-        """The within-authority SII and RII of the latest complete period as a table."""
-        if notice := self.lacks_small_areas() or self._few_quintiles(len(QUINTILES)):
+    def deprivation_sii_table(self) -> ReleasedTable | Notice | None:
+        """The within-authority SII and RII of the latest complete period as a table; None
+        where the quintile figure above already says the quintiles are too few."""
+        if notice := self.lacks_small_areas():
+            return notice
+        if self._few_quintiles(2):
+            return None
+        if notice := self._few_quintiles(len(QUINTILES)):
             return notice
         index = self.release.csv("neighbourhood_sii", self.deprivation_index)
         headers = {"sii": "SII", "sii_lower": "95% lower", "sii_upper": "95% upper",

@@ -198,3 +198,14 @@ def test_old_store_gives_a_notice(small_store: Path, tmp_path: Path) -> None:
         notice = section()
         assert isinstance(notice, Notice)
         assert "prepare the store again" in notice.text
+
+
+def test_one_neighbourhood_is_said_once_in_words(small_store: Path) -> None:
+    """An authority of one neighbourhood: the quintile figure says why, in singular words,
+    and the SII table adds nothing."""
+    report = _open(small_store, -1)  # the smallest authority: one neighbourhood
+    assert len(report.context.store.small_areas(report.la_code)) == 1
+    notice = report.deprivation_figure()
+    assert isinstance(notice, Notice)
+    assert "has 1 neighbourhood in 1 deprivation quintile:" in notice.text
+    assert report.deprivation_sii_table() is None
