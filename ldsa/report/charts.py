@@ -18,7 +18,15 @@ from matplotlib.collections import PolyCollection
 from matplotlib.dates import date2num
 
 from ldsa import sdc
-from ldsa.report.figures import COLOURS, FigureOutput, date_axis, finish, heading, new_figure
+from ldsa.report.figures import (
+    COLOURS,
+    MARGINS,
+    FigureOutput,
+    date_axis,
+    finish,
+    heading,
+    new_figure,
+)
 from ldsa.report.groupings import WEEKDAYS
 from ldsa.report.text import day_text
 
@@ -95,7 +103,10 @@ def heatmap(
     edges = [p[0] for p in periods] + [periods[-1][1] + pd.Timedelta(days=1)]
     width, height = 8.0, 1.6 + 0.32 * len(bands)
     figure, axes = new_figure(width, height)
-    figure.subplots_adjust(right=1 - 1.3 / width)  # room for the colour bar and its labels
+    # Room for the colour bar and its labels, and for the longest band label (about 0.075
+    # inch a character at the tick labels' 10 points).
+    left = max(MARGINS["left"], 0.2 + 0.075 * max(len(band) for band in bands))
+    figure.subplots_adjust(left=left / width, right=1 - 1.3 / width)
     colours = mpl.colormaps[HEATMAP_COLOURS].with_extremes(bad=WITHHELD_GREY)
     mesh = axes.pcolormesh(
         pd.DatetimeIndex(edges), np.arange(len(bands) + 1), grid, cmap=colours, rasterized=True

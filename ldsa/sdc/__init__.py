@@ -152,7 +152,9 @@ Security properties
   determine are protected against it (no withheld part pinned, no small sum of withheld
   parts), and the parts of any other total are all withheld. Other sums of the same
   parts (the same categories at another step, a coarser grouping, per-category totals)
-  must not be released beside it: see :mod:`ldsa.sdc.breakdown`.
+  must not be released beside it: see :mod:`ldsa.sdc.breakdown`. The one exception is
+  a nested breakdown (:func:`release_nested_breakdown`): groups protected against the
+  plan's totals, and each group's parts against the group.
 - Protection holds per release: two releases of the same counts in different shapes can
   undo each other, so views come from :meth:`SafeTable.select`, never a second release.
 """
@@ -165,6 +167,7 @@ from ldsa.sdc.breakdown import (
     breakdown_withheld_share,
     choose_breakdown,
     release_breakdown,
+    release_nested_breakdown,
 )
 from ldsa.sdc.checker import ACRO_RESULTS_VERSION, write_checker_pack
 from ldsa.sdc.coarsen import coarser_table
@@ -172,7 +175,6 @@ from ldsa.sdc.combine import beside
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
 from ldsa.sdc.differencing import AUTHORITIES
-from ldsa.sdc.groups import label_groups, release_group_sums
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
@@ -243,7 +245,6 @@ __all__ = [
     "choose_breakdown",
     "coarser_table",
     "figure_series",
-    "label_groups",
     "load_policy",
     "period_totals_part",
     "plan_linked_counts",
@@ -251,10 +252,10 @@ __all__ = [
     "release_breakdown",
     "release_counts",
     "release_from_estimates",
-    "release_group_sums",
     "release_histogram",
     "release_magnitudes",
     "release_model",
+    "release_nested_breakdown",
     "release_public",
     "release_rates",
     "release_sums",

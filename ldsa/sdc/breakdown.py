@@ -28,6 +28,10 @@ Security properties
   totals. Breakdowns by unrelated categories (age, and separately sex) of the same totals
   may be released together: the only sum they share is the parent. Take one grouping per
   dimension with :func:`choose_breakdown`.
+- A nested breakdown (:func:`release_nested_breakdown`) releases one grouping and its
+  parts together: the groups are a breakdown of the plan's totals and each released
+  group's parts a breakdown of it, so every relation between the two tables is one of
+  the relations above; a withheld group's parts are all withheld.
 - ``ldsa check`` reads a breakdown's CSV cell by cell (no part unsafe, none off the
   rounding grid), not its relation to the plan's totals: that rests on this module and
   the record (method ``release_breakdown``, its parent count and step).
@@ -36,13 +40,13 @@ Security properties
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from ldsa.errors import InvalidParameterError
 from ldsa.sdc.linked import LinkedPlan
-from ldsa.sdc.parts import PartColumns, protect_parts
+from ldsa.sdc.parts import PartColumns, ProtectedParts, protect_nested, protect_parts
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import OutputKind, Rule, make_record
 from ldsa.sdc.rounding import round_counts
@@ -67,12 +71,18 @@ class BreakdownOption:
         The time step of the periods.
     categories
         Every category in order (default: those found, sorted).
+    groups, group_order
+        For a nested breakdown (:func:`release_nested_breakdown`): each category's group
+        and every group in order; None for a plain one. A nested option's share is the
+        larger of its two tables' shares.
     """
 
     name: str
     parts: pd.DataFrame
     step: TimeStep
     categories: tuple[str, ...] | None = None
+    groups: Mapping[str, str] | None = None
+    group_order: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -167,8 +177,117 @@ def release_breakdown(
     """
     spec = PartColumns(date_column, category_column, count_column, output_id)
     protected = protect_parts(plan, la_code, parts, step, spec, policy, categories)
+    properties = {
+        "method": "release_breakdown",
+        "relation": "the parts of each period sum to the authority's total in the plan",
+    }
+    return _issue(plan, la_code, protected, step, spec, policy, description, properties)
+
+
+def release_nested_breakdown(
+    plan: LinkedPlan,
+    la_code: str,
+    parts: pd.DataFrame,
+    *,
+    step: TimeStep,
+    date_column: str,
+    category_column: str,
+    count_column: str,
+    groups: Mapping[str, str],
+    group_column: str,
+    group_order: Sequence[str],
+    categories: Sequence[str],
+    policy: Policy,
+    output_id: str,
+    description: str = "",
+) -> tuple[SafeTable, SafeTable]:
+    """Release a breakdown and the sums of its groups: the groups first, then the parts
+    within each group.
+
+    Neighbourhoods nest in deprivation quintiles: the quintiles are protected as a
+    breakdown of the plan's totals (as :func:`release_breakdown`), and each released
+    quintile's neighbourhoods as a breakdown of that quintile. The sums of groups, the
+    part a reader most often needs, thus lose no value to the parts' gaps.
+
+    Parameters
+    ----------
+    plan, la_code, parts, step, date_column, category_column, count_column, policy
+        As for :func:`release_breakdown`.
+    groups
+        The group of every category.
+    group_column
+        Name of the groups' label column (in both tables).
+    group_order
+        Every group that holds a category, in order.
+    categories
+        Every category, in order.
+    output_id
+        Id of the parts' table; the groups' table is ``output_id + "_groups"``.
+    description
+        What the parts show, for the checker.
+
+    Returns
+    -------
+    tuple of SafeTable
+        The groups (``period_start``, ``period_end``, ``time_step``, ``group_column``, the
+        count) and the parts (the same with ``category_column`` after ``group_column``).
+
+    Raises
+    ------
+    InvalidParameterError, ValueError
+        As for :func:`release_breakdown`; ValueError also when a category lacks a group or
+        ``group_order`` does not list exactly the groups holding categories.
+
+    Notes
+    -----
+    Each period's groups hold withheld sums none, or several with a safe total; a
+    released group's parts likewise, against the group's sum; every part of a withheld
+    group is withheld (rule ``linked``). The parts of a period then sum to the
+    authority's total through released and safely withheld values only, so the two
+    tables add no relation the rules do not cover. Release no other grouping of the parts.
+
+    References
+    ----------
+    .. [1] Hundepool A. et al. (2012), Statistical Disclosure Control, Wiley, 4.3
+       (secondary suppression in hierarchical tables).
+    """
+    spec = PartColumns(date_column, category_column, count_column, output_id)
+    coarse, fine = protect_nested(
+        plan, la_code, parts, step, spec, policy, categories, groups, group_order
+    )
+    group_spec = PartColumns(date_column, group_column, count_column, f"{output_id}_groups")
+    group_table = _issue(
+        plan, la_code, coarse, step, group_spec, policy,
+        f"{description}: sums by {group_column.replace('_', ' ')}",
+        {"method": "release_nested_breakdown",
+         "relation": "the groups of each period sum to the authority's total in the plan"},
+    )  # fmt: skip
+    parts_table = _issue(
+        plan, la_code, fine, step, spec, policy, description,
+        {"method": "release_nested_breakdown", "group_column": group_column,
+         "relation": f"the parts of each period and {group_column.replace('_', ' ')} sum to "
+         f"that group's value in {group_table.output_id}"},
+        group=(group_column, [groups[c] for c in fine.categories]),
+    )  # fmt: skip
+    return group_table, parts_table
+
+
+def _issue(
+    plan: LinkedPlan,
+    la_code: str,
+    protected: ProtectedParts,
+    step: TimeStep,
+    spec: PartColumns,
+    policy: Policy,
+    description: str,
+    properties: dict[str, str],
+    group: tuple[str, list[str]] | None = None,
+) -> SafeTable:
+    """The table of protected parts, one row per period and category; with ``group`` (a
+    column name and each category's group) a label column before the category."""
     rounded = round_counts(protected.raw, policy)
     released = CellStatus.ROUNDED if policy.rounds else CellStatus.RELEASED
+    labels = [*LABELS, group[0]] if group else list(LABELS)
     values: list[list[Value]] = []
     statuses: list[list[CellStatus]] = []
     cells: dict[Rule, list[tuple[int, int]]] = {}
@@ -176,10 +295,13 @@ def release_breakdown(
         first, last = plan.timeline.first_day(start), plan.timeline.last_day(end)
         for c, category in enumerate(protected.categories):
             reason = protected.reasons[p][c]
-            position = (len(values), len(LABELS) + 1)
+            position = (len(values), len(labels) + 1)
             count = None if reason is not None else int(rounded[p, c])
-            values.append([first.isoformat(), last.isoformat(), step.value, category, count])
-            statuses.append([CellStatus.RELEASED] * (len(LABELS) + 1))
+            extra = [group[1][c]] if group else []
+            values.append(
+                [first.isoformat(), last.isoformat(), step.value, *extra, category, count]
+            )
+            statuses.append([CellStatus.RELEASED] * (len(labels) + 1))
             if reason is not None:
                 statuses[-1].append(CellStatus.SUPPRESSED_DISCLOSURE)
                 cells.setdefault(reason, []).append(position)
@@ -187,32 +309,31 @@ def release_breakdown(
                 statuses[-1].append(released)
                 if policy.rounds:
                     cells.setdefault(Rule.ROUNDED, []).append(position)
-    columns = [*LABELS, category_column, count_column]
+    columns = [*labels, spec.category, spec.count]
     record = make_record(
-        uid=output_id,
+        uid=spec.where,
         kind=OutputKind.TABLE,
         policy=policy,
         description=description,
         columns=columns,
         label_columns=columns[:-1],
-        row_labels=[f"{v[0]} to {v[1]} / {v[3]}" for v in values],
+        row_labels=[f"{v[0]} to {v[1]} / {' / '.join(map(str, v[3:-1]))}" for v in values],
         cells=cells,
         properties={
-            "method": "release_breakdown",
+            **properties,
             "la_code": la_code,
             "parent_count_column": plan.count_column,
             "time_step": step.value,
             "la_time_step": plan.step(la_code).value,
-            "category_column": category_column,
+            "category_column": spec.category,
             "categories": ", ".join(protected.categories),
             "round_base": policy.round_base,
-            "relation": "the parts of each period sum to the authority's total in the plan",
         },
     )
     return issue_table(
-        output_id=output_id,
+        output_id=spec.where,
         columns=columns,
-        kinds=[ColumnKind.LABEL] * (len(LABELS) + 1) + [ColumnKind.COUNT],
+        kinds=[ColumnKind.LABEL] * (len(labels) + 1) + [ColumnKind.COUNT],
         values=values,
         statuses=statuses,
         record=record,
@@ -251,10 +372,29 @@ def breakdown_withheld_share(
     .. [1] disclosure.md: release a series at a coarser step rather than as gaps.
     """
     spec = PartColumns(date_column, category_column, count_column, f"breakdown of {la_code}")
-    protected = protect_parts(plan, la_code, parts, step, spec, policy, categories)
+    return _share(protect_parts(plan, la_code, parts, step, spec, policy, categories))
+
+
+def _share(protected: ProtectedParts) -> float:
     withheld = protected.withheld
     telling = int((withheld | (protected.raw > 0)).sum())
     return float(withheld.sum() / max(telling, 1))
+
+
+def _option_share(
+    plan: LinkedPlan, la_code: str, option: BreakdownOption, spec: PartColumns, policy: Policy
+) -> float:
+    """An option's withheld share; a nested option's is the larger of its two tables'."""
+    if option.groups is None:
+        return _share(
+            protect_parts(plan, la_code, option.parts, option.step, spec, policy, option.categories)
+        )
+    categories = option.categories or tuple(sorted(option.groups))
+    protected = protect_nested(
+        plan, la_code, option.parts, option.step, spec, policy, categories, option.groups,
+        option.group_order,
+    )  # fmt: skip
+    return max(_share(table) for table in protected)
 
 
 def choose_breakdown(
@@ -306,11 +446,8 @@ def choose_breakdown(
         )
     tried: list[tuple[BreakdownOption, float]] = []
     for option in usable:
-        share = breakdown_withheld_share(
-            plan, la_code, option.parts, step=option.step, date_column=date_column,
-            category_column=category_column, count_column=count_column, policy=policy,
-            categories=option.categories,
-        )  # fmt: skip
+        spec = PartColumns(date_column, category_column, count_column, f"breakdown of {la_code}")
+        share = _option_share(plan, la_code, option, spec, policy)
         tried.append((option, share))
         if share <= policy.max_withheld_share:
             break

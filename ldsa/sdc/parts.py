@@ -9,7 +9,7 @@ relation per period. :mod:`ldsa.sdc.breakdown` releases the outcome.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,55 @@ def protect_parts(
     found, raw = _aggregate(parts, plan.timeline, intervals, spec, categories)
     known = _known_parents(plan, la_code, intervals, raw.sum(axis=1), spec.where)
     return ProtectedParts(intervals, found, raw, _withhold(raw, known, policy))
+
+
+def protect_nested(
+    plan: LinkedPlan,
+    la_code: str,
+    parts: pd.DataFrame,
+    step: TimeStep,
+    spec: PartColumns,
+    policy: Policy,
+    categories: Sequence[str],
+    groups: Mapping[str, str],
+    group_order: Sequence[str],
+) -> tuple[ProtectedParts, ProtectedParts]:
+    """Protect the groups' sums against the plan's totals, then each group's parts against
+    its own sum: the groups (quintiles) first, the parts (neighbourhoods) within them.
+
+    A part of a withheld group is withheld (rule ``linked``): its group's sum is unknown.
+    Within a released group the parts are withheld as a breakdown of a known, safe parent.
+    """
+    lacking = [c for c in categories if c not in groups]
+    members = [[i for i, c in enumerate(categories) if groups.get(c) == g] for g in group_order]
+    if lacking or not all(members) or {groups[c] for c in categories} - set(group_order):
+        raise ValueError(
+            f"{spec.where}: {len(lacking)} categories lack a group, or groups and group_order "
+            "disagree. How to fix: give every category a group, and list each group that "
+            "holds a category (and no other) in group_order."
+        )
+    fine = protect_parts(plan, la_code, parts, step, spec, policy, categories)
+    labels = [groups[label_text(value)] for value in parts[spec.category]]
+    coarse = protect_parts(
+        plan, la_code, parts.assign(**{spec.category: labels}), step, spec, policy, group_order
+    )
+    unsafe = primary_unsafe(fine.raw, policy)
+    reasons: list[list[Rule | None]] = []
+    for p, values in enumerate(fine.raw):
+        row: list[Rule | None] = [None] * len(categories)
+        for g, inside in enumerate(members):
+            if coarse.reasons[p][g] is not None:
+                within: list[Rule | None] = [Rule.LINKED] * len(inside)
+            else:
+                within = [
+                    (Rule.ZEROS if values[i] == 0 else Rule.THRESHOLD) if unsafe[p, i] else None
+                    for i in inside
+                ]
+                _complete([int(values[i]) for i in inside], within, policy)
+            for i, reason in zip(inside, within, strict=True):
+                row[i] = reason
+        reasons.append(row)
+    return coarse, dataclasses.replace(fine, reasons=reasons)
 
 
 def _aggregate(

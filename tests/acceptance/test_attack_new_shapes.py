@@ -432,7 +432,7 @@ def test_neighbourhoods_nested_in_quintiles(
 ) -> None:
     """Neighbourhoods named with their quintile nest in the quintiles: Q1 released as 49
     gives a away (49 less c's 40), and with it b, Q2 and Q3; Q1 and Q2 withheld together
-    (as sdc.release_group_sums does) give nothing away. Both scanners agree."""
+    (as sdc.release_nested_breakdown may) give nothing away. Both scanners agree."""
     nested(tmp_path, quintiles)
     policy = load_policy("default")
     report = attack.scan(tmp_path, policy.threshold, zeros_disclosive=False, round_base=0,

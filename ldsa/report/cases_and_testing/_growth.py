@@ -101,7 +101,11 @@ class GrowthSections(CasesBase):
         }
         self.release.csv("growth", self.growth)
         end = min(self.incomplete_from - dt.timedelta(days=1), self.context.period_end)
-        caption = f"Growth of cases over the {GROWTH_WINDOW} days to {day_text(end)}"
+        caption = (
+            f"Growth of cases over the {GROWTH_WINDOW} days to {day_text(end)}. A doubling "
+            "time is given only where cases clearly grow, a halving time only where they "
+            "clearly shrink (the interval excludes 0%); a blank cell means it does not apply."
+        )
         return ReleasedTable(self.growth, caption, headers)
 
     @functools.cached_property

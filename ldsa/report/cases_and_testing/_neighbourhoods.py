@@ -1,13 +1,13 @@
 """Neighbourhood hotspots: case rates per small area, the highest and the fastest-rising,
 and rates by deprivation quintile of the authority's small areas with their SII.
 
-Cases per small area are parts of the authority's weekly cases in the batch-wide plan:
-they are released with :func:`ldsa.sdc.release_breakdown` (each period's parts sum to the
-authority's count there), at the finest step that withholds at most the policy's
-``max_withheld_share`` (week, month, quarter, the whole period), and grouped by
-deprivation quintile where no step serves single neighbourhoods. Quintile counts are sums
-of the released neighbourhood counts (:func:`ldsa.sdc.release_group_sums`): a second
-grouping of the same parts releases nothing the first does not.
+Cases per small area are parts of the authority's weekly cases in the batch-wide plan,
+nested in deprivation quintiles: :func:`ldsa.sdc.release_nested_breakdown` protects the
+quintiles against the authority's counts there and each quintile's neighbourhoods against
+the quintile, so that the quintiles' chart loses nothing to the neighbourhoods' gaps. The
+step is the finest (week, month, quarter, the whole period) at which neither table
+withholds more than the policy's ``max_withheld_share``; where no step serves single
+neighbourhoods, the quintiles alone are released.
 """
 
 from __future__ import annotations
@@ -82,10 +82,15 @@ class NeighbourhoodSections(CasesBase):
         # over the whole period, then quintile groups over it.
         timed = [sdc.TimeStep.WEEK, sdc.TimeStep.MONTH, sdc.TimeStep.QUARTER]
         names = tuple(self._areas["msoa_name"])
-        options = [sdc.BreakdownOption(SINGLE, single, step, names) for step in timed]
+        nesting = dict(zip(self._areas["msoa_name"], self._areas["quintile"], strict=True))
+
+        def nested(step: sdc.TimeStep) -> sdc.BreakdownOption:
+            return sdc.BreakdownOption(SINGLE, single, step, names, nesting, present)
+
+        options = [nested(step) for step in timed]
         if len(present) > 1:
             options += [sdc.BreakdownOption(GROUPED, grouped, step, present) for step in timed]
-        options.append(sdc.BreakdownOption(SINGLE, single, sdc.TimeStep.PERIOD, names))
+        options.append(nested(sdc.TimeStep.PERIOD))
         if len(present) > 1:
             options.append(sdc.BreakdownOption(GROUPED, grouped, sdc.TimeStep.PERIOD, present))
         return sdc.choose_breakdown(
@@ -99,54 +104,46 @@ class NeighbourhoodSections(CasesBase):
         return self._area_choice.option.name == GROUPED
 
     @functools.cached_property
-    def neighbourhood_counts(self) -> sdc.SafeTable:
-        """Cases per neighbourhood (or quintile group) and period: parts of the
-        authority's cases in the plan."""
-        choice = self._area_choice
-        return sdc.release_breakdown(
-            self.plan(CASES), self.la_code, choice.option.parts, step=choice.option.step,
-            date_column="date", category_column="neighbourhood", count_column="cases_count",
-            policy=self.policy, output_id=self.uid("neighbourhood_counts"),
-            categories=choice.option.categories,
-            description=f"Cases by {choice.option.name}, per {choice.option.step.value}",
+    def _released_counts(self) -> tuple[sdc.SafeTable, sdc.SafeTable]:
+        """Cases per quintile and per neighbourhood (or, grouped, per quintile in both)
+        and period: parts of the authority's cases in the plan."""
+        option = self._area_choice.option
+        what = f"Cases by {option.name}, per {option.step.value}"
+        uid = self.uid("neighbourhood_counts")
+        if option.groups is None:
+            counts = sdc.release_breakdown(
+                self.plan(CASES), self.la_code, option.parts, step=option.step,
+                date_column="date", category_column="neighbourhood", count_column="cases_count",
+                policy=self.policy, output_id=uid, categories=option.categories,
+                description=what,
+            )  # fmt: skip
+            return counts, counts
+        return sdc.release_nested_breakdown(
+            self.plan(CASES), self.la_code, option.parts, step=option.step, date_column="date",
+            category_column="neighbourhood", count_column="cases_count", groups=option.groups,
+            group_column="imd_quintile", group_order=option.group_order,
+            categories=option.categories or (), policy=self.policy, output_id=uid,
+            description=what,
         )  # fmt: skip
+
+    @property
+    def neighbourhood_counts(self) -> sdc.SafeTable:
+        """Cases per neighbourhood (or quintile group) and period."""
+        return self._released_counts[1]
 
     @functools.cached_property
     def neighbourhood_rates(self) -> sdc.SafeTable:
         """Cases and average weekly rates per 100,000 people per neighbourhood and period."""
-        areas = self._areas
-        people = areas.groupby("quintile" if self.grouped else "msoa_name")["population"].sum()
-        counts = self.neighbourhood_counts
-        if not self.grouped:  # name each one's quintile: ldsa check reads the nesting
-            counts = sdc.label_groups(
-                counts, category_column="neighbourhood",
-                groups=dict(zip(areas["msoa_name"], areas["quintile"], strict=True)),
-                group_column="imd_quintile", output_id=self.uid("neighbourhood_quintiles_named"),
-            )  # fmt: skip
-        return self._weekly_rates(counts, "neighbourhood", people, "rates")
+        people = self._areas.groupby("quintile" if self.grouped else "msoa_name")["population"]
+        return self._weekly_rates(self.neighbourhood_counts, "neighbourhood", people.sum(), "rates")
 
     @functools.cached_property
     def quintile_rates(self) -> sdc.SafeTable:
         """Cases and average weekly rates per 100,000 by deprivation quintile of the
-        authority's neighbourhoods, from the released neighbourhood counts."""
+        authority's neighbourhoods."""
         people = self._areas.groupby("quintile")["population"].sum()
-        if self.grouped:
-            counts = self.neighbourhood_counts
-            column = "neighbourhood"
-        else:
-            present = [q for q in QUINTILES if q in people.index]
-            counts = sdc.release_group_sums(
-                self.neighbourhood_counts, category_column="neighbourhood",
-                count_column="cases_count",
-                groups=dict(zip(self._areas["msoa_name"], self._areas["quintile"], strict=True)),
-                group_column="imd_quintile", group_order=present,
-                parts=self._area_choice.option.parts, date_column="date", policy=self.policy,
-                output_id=self.uid("quintile_counts"),
-                description="Cases by deprivation quintile of neighbourhoods (sums of the "
-                "released neighbourhood counts)",
-            )  # fmt: skip
-            column = "imd_quintile"
-        return self._weekly_rates(counts, column, people, "quintile_rates")
+        column = "neighbourhood" if self.grouped else "imd_quintile"
+        return self._weekly_rates(self._released_counts[0], column, people, "quintile_rates")
 
     def _weekly_rates(
         self, counts: sdc.SafeTable, column: str, people: pd.Series, name: str

@@ -112,8 +112,8 @@ def test_quintiles_sum_released_neighbourhoods(small_store: Path, open_policy: s
 def test_default_policy_withholds_small_neighbourhoods(small_store: Path) -> None:
     """Under the default policy no released neighbourhood count is in (0, 10); a period's
     withheld neighbourhoods are none or at least two, and their total (the authority's
-    cases less the released ones) is 0 or at least 10; quintiles are withheld wherever a
-    neighbourhood of theirs is; the caption says which step and grouping was taken."""
+    cases less the released ones) is 0 or at least 10, and so within each quintile; the
+    caption says which step and grouping was taken."""
     for rank in (0, 150):
         report = _open(small_store, rank)
         counts = report.neighbourhood_counts
@@ -131,24 +131,22 @@ def test_default_policy_withholds_small_neighbourhoods(small_store: Path) -> Non
 
 
 def _check_quintiles(report: CasesAndTesting) -> None:
-    """Per period: quintiles holding withheld neighbourhoods are withheld when two or more
-    do; a lone one is released as its neighbourhoods' raw sum (the authority's cases less
-    the other quintiles determine it); the others are the sums of their neighbourhoods."""
+    """Per period and quintile: a released quintile is its neighbourhoods' raw sum, and
+    its withheld neighbourhoods are none or several adding up to at least the threshold;
+    a withheld quintile has every neighbourhood withheld."""
     counts = report.neighbourhood_counts.released_frame()
     quintiles = report.quintile_rates.released_frame().set_index(["period_start", "imd_quintile"])
-    hand = _by_hand(report, "imd_quintile").set_index(["period_start", "imd_quintile"])
-    areas = report.context.store.small_areas(report.la_code)
-    quintile_of = {
-        n: QUINTILES[q - 1] for n, q in zip(areas["msoa_name"], areas["imd_quintile"], strict=True)
-    }
-    for start, group in counts.groupby("period_start"):
-        withheld = {quintile_of[n] for n in group.loc[group["cases_count"].isna(), "neighbourhood"]}
-        for quintile in set(quintile_of.values()):
-            value = quintiles.loc[(start, quintile), "cases_count"]
-            if quintile in withheld and len(withheld) > 1:
-                assert pd.isna(value)
-            else:
-                assert int(value) == hand.loc[(start, quintile), "cases"]
+    hand = _by_hand(report, "neighbourhood").set_index(["period_start", "neighbourhood"])
+    for (start, quintile), group in counts.groupby(["period_start", "imd_quintile"]):
+        value = quintiles.loc[(start, quintile), "cases_count"]
+        hidden = group.loc[group["cases_count"].isna(), "neighbourhood"]
+        raw = [hand.loc[(start, n), "cases"] for n in hidden]
+        if pd.isna(value):
+            assert len(hidden) == len(group)
+            continue
+        assert int(value) == sum(hand.loc[(start, n), "cases"] for n in group["neighbourhood"])
+        assert len(hidden) != 1
+        assert not hidden.size or sum(raw) >= 10
 
 
 def test_withheld_totals_are_safe(small_store: Path) -> None:

@@ -7,6 +7,7 @@ plan cell that the plan alone did not.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,14 +76,19 @@ def _in_row_space(matrix: np.ndarray, rows: list[np.ndarray]) -> list[bool]:
 
 
 def _audit(
-    plan: LinkedPlan, intervals: tuple, withheld: np.ndarray, raw_parts: np.ndarray
+    plan: LinkedPlan,
+    intervals: tuple,
+    withheld: np.ndarray,
+    raw_parts: np.ndarray,
+    sums: Sequence[tuple[int, list[int], bool]] = (),
 ) -> tuple[list[tuple], list[tuple]]:
-    """Withheld parts that everything released determines, and withheld plan cells that
-    the release determines but the plan's tables alone did not.
+    """Withheld parts (and withheld ``sums``) that everything released determines, and
+    withheld plan cells that the release determines but the plan's tables alone did not.
 
     Unknowns: the target's count per (week, category) and every other authority's weekly
     count; a plan cell sums its authorities' weeks (the target's over every category), a
-    part its category over its period's weeks."""
+    part its category over its period's weeks. ``sums`` are further released tables' cells
+    (period, the categories summed, withheld or not), as groups of a nested breakdown."""
     n_weeks, n_cats = plan.timeline.n_weeks, withheld.shape[1]
     others = sorted(set(plan.region_of) - {TARGET})
     width = n_weeks * n_cats + len(others) * n_weeks
@@ -99,10 +105,10 @@ def _audit(
                     row[n_weeks * n_cats + others.index(la) * n_weeks + week] = 1
         return row
 
-    def part_row(period: int, category: int) -> np.ndarray:
+    def part_row(period: int, *categories: int) -> np.ndarray:
         row = np.zeros(width)
         first, end = intervals[period]
-        row[[week * n_cats + category for week in range(first, end)]] = 1
+        row[[week * n_cats + c for week in range(first, end) for c in categories]] = 1
         return row
 
     cells = released_tables(plan)
@@ -110,6 +116,7 @@ def _audit(
     known = known.reshape(-1, width)
     hidden_cells = [key for key, value in cells.items() if value is None]
     shown = [part_row(p, c) for p, c in zip(*np.nonzero(~withheld), strict=True)]
+    shown += [part_row(p, *members) for p, members, hidden in sums if not hidden]
     everything = np.vstack([known, *shown]) if shown else known
     hidden_parts = list(zip(*np.nonzero(withheld), strict=True))
     zeros_count = plan.policy.zeros_are_disclosive
@@ -118,6 +125,13 @@ def _audit(
         (int(p), int(c))
         for (p, c), worked_out in zip(hidden_parts, found, strict=True)
         if worked_out and (zeros_count or raw_parts[p, c] != 0)  # a true 0 is released anyway
+    ]
+    hidden_sums = [(p, members) for p, members, hidden in sums if hidden]
+    found = _in_row_space(everything, [part_row(p, *members) for p, members in hidden_sums])
+    parts_found += [
+        (p, tuple(members))
+        for (p, members), worked_out in zip(hidden_sums, found, strict=True)
+        if worked_out and (zeros_count or raw_parts[p, members].sum() != 0)
     ]
     rows = [plan_row(*key) for key in hidden_cells]
     before = _in_row_space(known, rows)
