@@ -150,7 +150,26 @@ class Store:
     @property
     def is_dummy(self) -> bool:
         """True when the store was prepared from generated dummy data."""
-        return bool(self.manifest.get("source", {}).get("kind") == "dummy")
+        return self.source_kind == "dummy"
+
+    @property
+    def source_kind(self) -> str:
+        """Where the data came from: ``dummy``, ``public`` (published files) or
+        ``extract`` (a record-level extract)."""
+        kind = self.manifest.get("source", {}).get("kind")
+        return kind if kind in ("dummy", "public") else "extract"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Each published source file in words (title, publisher, vintage, licence), once
+        each; empty unless the store was prepared from published files."""
+        lines = (
+            f"{s.get('title', '')}. {s.get('publisher', '')}; {s.get('vintage', '')}; "
+            f"{s.get('licence', '')}."
+            for s in self.manifest.get("sources", [])
+            if isinstance(s, dict)
+        )
+        return tuple(dict.fromkeys(lines))
 
     @functools.cached_property
     def geography(self) -> Geography:

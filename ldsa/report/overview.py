@@ -167,4 +167,5 @@ class Overview(Report):
 
     def messages(self) -> text.Messages:
         """Key messages in plain English, from the released headline figures."""
-        return text.Messages(text.key_messages(self.headline, self.names()))
+        first = self.weeks[0].date().isoformat() if len(self.weeks) else ""
+        return text.Messages(text.key_messages(self.headline, self.names(), first))

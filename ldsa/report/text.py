@@ -29,7 +29,7 @@ _WITHHELD = {
 }
 
 
-def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
+def key_messages(headline: sdc.SafeTable, names: dict[str, str], first_week: str = "") -> list[str]:
     """One sentence per measure comparing the authority's rate with England's and its region's.
 
     Parameters
@@ -39,18 +39,33 @@ def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
         ``region_rate`` and ``england_rate`` (per 100,000, 95% limits).
     names
         Display name of ``la`` and ``region``.
+    first_week
+        The period's first Monday (ISO): a measure whose data start later (a published
+        file covering part of the period) names its own weeks.
 
     Notes
     -----
     A comparison is stated only when every number it rests on is released; otherwise the
     sentence says the rate is withheld and why, never hinting at its size. A released count
-    of 0 is said as such (nothing was withheld).
+    of 0 is said as such (nothing was withheld); where England's is 0 too, the data hold
+    none of the measure, which is said instead.
     """
     safe = sdc.require_safe(headline, "key_messages")
     messages = []
     for row in range(safe.n_rows):
         label = safe.text(row, "measure")
+        if first_week and safe.text(row, "period_start") != first_week:
+            first = dt.date.fromisoformat(safe.text(row, "period_start"))
+            last = dt.date.fromisoformat(safe.text(row, "period_end"))
+            label = f"{label}, weeks from {day_text(first)} to {day_text(last)} only"
+
+        def number(column: str, row: int = row) -> str:
+            return sdc.group_digits(safe.text(row, column))
+
         status = safe.status(row, "la_rate")
+        if safe.value(row, "england_count") == 0:
+            messages.append(f"{label}: the data hold none in the period.")
+            continue
         if safe.value(row, "la_count") == 0:
             messages.append(f"{label}: none in {names['la']} over the period.")
             continue
@@ -60,16 +75,16 @@ def key_messages(headline: sdc.SafeTable, names: dict[str, str]) -> list[str]:
         needed = ("la_lower", "la_upper", "region_rate", "england_rate")
         if any(safe.status(row, column).suppressed for column in needed):
             messages.append(
-                f"{label}: {safe.text(row, 'la_rate')} per 100,000 in {names['la']}; "
+                f"{label}: {number('la_rate')} per 100,000 in {names['la']}; "
                 "comparisons are not shown, to protect confidentiality."
             )
             continue
         lower, upper, region, england = (float(safe.value(row, c) or 0) for c in needed)
         versus = compare_with_benchmark(lower, upper, np.array([england, region]))
         messages.append(
-            f"{label}: {safe.text(row, 'la_rate')} per 100,000 in {names['la']}, "
-            f"{COMPARISON[str(versus[0])]} England ({safe.text(row, 'england_rate')}) and "
-            f"{COMPARISON[str(versus[1])]} {names['region']} ({safe.text(row, 'region_rate')})."
+            f"{label}: {number('la_rate')} per 100,000 in {names['la']}, "
+            f"{COMPARISON[str(versus[0])]} England ({number('england_rate')}) and "
+            f"{COMPARISON[str(versus[1])]} {names['region']} ({number('region_rate')})."
         )
     return messages
 

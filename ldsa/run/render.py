@@ -47,7 +47,8 @@ class ReportHeader:
     region_name: str
     period: str
     data_source: str
-    is_dummy: bool
+    source_kind: str
+    sources: tuple[str, ...]
     template_sha256: str
     store_sha256: str
     policy: str

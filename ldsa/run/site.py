@@ -60,7 +60,7 @@ def build_index(
         authorities=rows,
         period=describe_period(*parse_period(*period)),
         data_source=describe_source(store),
-        is_dummy=store.is_dummy,
+        source_kind=store.source_kind,
         version=__version__,
         store_sha256=store.sha256,
     )

@@ -193,6 +193,7 @@ from ldsa.sdc.regression import release_model
 from ldsa.sdc.render import (
     FigureSeries,
     figure_series,
+    group_digits,
     render_csv,
     render_html_table,
     require_safe,
@@ -245,6 +246,7 @@ __all__ = [
     "choose_breakdown",
     "coarser_table",
     "figure_series",
+    "group_digits",
     "load_policy",
     "period_totals_part",
     "plan_linked_counts",

@@ -138,7 +138,7 @@ def render_html_table(
             if status.suppressed:
                 attrs += f' data-status="{status.value}" title="{_TITLES[status]}"'
             text = safe.text(row, column)
-            text = _day(text) if kind is ColumnKind.LABEL else _grouped(text)
+            text = _day(text) if kind is ColumnKind.LABEL else group_digits(text)
             cell = "th" if column == row_header else "td"
             scope = ' scope="row"' if cell == "th" else ""
             out.append(f"<{cell}{scope}{attrs}>{html.escape(text)}</{cell}>")
@@ -159,7 +159,7 @@ def _day(text: str) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def _grouped(text: str) -> str:
+def group_digits(text: str) -> str:
     """A number with thousands separators (``1975042.5`` -> ``1,975,042.5``); markers and
     other text unchanged."""
     whole, point, fraction = text.partition(".")

@@ -97,11 +97,15 @@ def test_drawn_figures_have_alt_text(large_overview: Overview) -> None:
 
 
 def test_messages_compare_or_say_why_not(overview: Overview) -> None:
-    """There is one plain-English message per measure, comparing or saying why it cannot."""
+    """There is one plain-English message per measure, comparing or saying why it cannot;
+    rates carry thousands separators, as in the tables."""
     lines = overview.messages().lines
     assert len(lines) == 3
     for line in lines:
         assert "England" in line or "not shown" in line
+    for row, line in enumerate(lines):
+        rate = overview.headline.text(row, "la_rate")
+        assert rate in ("[c]", "[u]") or f": {sdc.group_digits(rate)} per 100,000" in line
 
 
 def test_presentation_refuses_raw_frames(overview: Overview) -> None:

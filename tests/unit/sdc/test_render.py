@@ -22,7 +22,7 @@ from ldsa.sdc import (
     render_csv,
     render_html_table,
 )
-from ldsa.sdc.render import _day, _grouped
+from ldsa.sdc.render import _day, group_digits
 from ldsa.sdc.safetable import format_cell, label_text
 
 
@@ -119,7 +119,7 @@ def test_html_table(table: SafeTable) -> None:
 def test_numbers_in_html_tables_have_thousands_separators(text: str, shown: str) -> None:
     """HTML tables group digits by thousands (CSV files keep plain numbers); markers and
     anything that is not a plain decimal number are left as they are."""
-    assert _grouped(text) == shown
+    assert group_digits(text) == shown
 
 
 @pytest.mark.parametrize(

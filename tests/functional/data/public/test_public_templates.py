@@ -30,8 +30,22 @@ def test_every_template_runs_on_the_public_store(public_store: Path, tmp_path: P
         (r.la_code, r.template, r.error) for r in outcome.results
     ]
     assert outcome.scan.findings == ()
+    index = (tmp_path / "reports" / "index.html").read_text("utf-8")
+    assert "PUBLISHED DATA: these reports" in index
+    assert "DUMMY DATA" not in index
     for code in codes:
         cases = (tmp_path / "reports" / code / "cases_and_testing.html").read_text("utf-8")
+        assert "PUBLISHED DATA: this report" in cases
+        assert "DUMMY DATA" not in cases
+        assert "Published statistics (ONS, UKHSA, MHCLG" in cases  # the data source line
+        assert "Cases by specimen date, lower-tier local authorities" in cases  # a source
+        assert "Open Government Licence v3.0" in cases
+        overview = (tmp_path / "reports" / code / "overview.html").read_text("utf-8")
+        # Deaths are published for 13 weeks, by any mention of Covid-19, not by cause.
+        assert (
+            "Deaths with Covid-19 as underlying cause, weeks from 4 January 2021 to 4 April "
+            "2021 only: the data hold none in the period." in overview
+        )
         assert "needs cases by age group, which this store does not hold" in cases
         assert "tests and positive tests per authority and day are not in the public" in cases
         deaths = (tmp_path / "reports" / code / "mortality.html").read_text("utf-8")
