@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 
 from ldsa.report.measures import Measure
 
@@ -25,6 +26,11 @@ class TemplateSpec:
     measures
         Counted measures it takes from the batch-wide disclosure plans; the batch plans
         these, for the templates it runs, and nothing else.
+    check_parameters
+        Checks the template's own parameters (beyond the five every template has), given
+        the values of the notebook's ``parameters`` cell; raises
+        :class:`~ldsa.errors.InvalidParameterError`. The batch calls it before any kernel
+        starts.
     """
 
     name: str
@@ -32,3 +38,4 @@ class TemplateSpec:
     description: str
     needs: tuple[str, ...] = ()
     measures: tuple[Measure, ...] = ()
+    check_parameters: Callable[[Mapping[str, object]], None] | None = None

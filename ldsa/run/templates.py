@@ -130,7 +130,19 @@ class Template:
                 f"template {self.name}: its parameters cell lacks {', '.join(missing)}. "
                 f"How to fix: declare {', '.join(REQUIRED_PARAMETERS)} there, with defaults."
             )
-        self.spec  # noqa: B018  # reading the spec validates it
+        if self.spec.check_parameters is not None:  # reading the spec validates it
+            self.spec.check_parameters(self.parameter_values())
+
+    def parameter_values(self) -> dict[str, object]:
+        """The values of the parameters whose defaults are Python literals (the others,
+        expressions, are left out)."""
+        values = {}
+        for name, source in self.parameters().items():
+            try:
+                values[name] = ast.literal_eval(source)
+            except (ValueError, SyntaxError):
+                continue
+        return values
 
     def parameters(self) -> dict[str, str]:
         """The parameters declared in the ``parameters`` cell, with their defaults' source

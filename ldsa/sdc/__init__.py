@@ -175,6 +175,7 @@ from ldsa.sdc.combine import beside
 from ldsa.sdc.counts import release_counts
 from ldsa.sdc.derived import release_rates
 from ldsa.sdc.differencing import AUTHORITIES
+from ldsa.sdc.estimates import release_estimates
 from ldsa.sdc.histogram import release_histogram
 from ldsa.sdc.linked import LinkedPlan, plan_linked_counts
 from ldsa.sdc.magnitude import release_magnitudes
@@ -253,6 +254,7 @@ __all__ = [
     "read_records",
     "release_breakdown",
     "release_counts",
+    "release_estimates",
     "release_from_estimates",
     "release_histogram",
     "release_magnitudes",
