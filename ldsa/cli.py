@@ -9,10 +9,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ldsa import __version__
 from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.errors import ExitCode, InvalidParameterError, LdsaError
+
+if TYPE_CHECKING:
+    from ldsa.sdc.policy import Policy
 
 DEFAULT_REPORTS = Path("reports")
 DEFAULT_WORK = Path(".ldsa-work")
@@ -97,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the disclosure policy the release must meet: default (the default), strict or "
         "a YAML file; the checker pack must record this very policy",
     )
+    check.add_argument(
+        "--ledger",
+        type=Path,
+        help="a ledger of earlier releases: also check this release against all of them "
+        "together (what the comparison covered goes to checker/ledger_check.json)",
+    )
+
+    ledger = commands.add_parser(
+        "ledger", help="record a checked release in the ledger of earlier releases"
+    )
+    ledger.add_argument("action", choices=["record", "list"])
+    ledger.add_argument("--ledger", type=Path, required=True, help="the ledger folder")
+    ledger.add_argument("--reports", type=Path, help="record: the release to record")
+    ledger.add_argument("--policy", default="default", help="record: the release's policy")
 
     site = commands.add_parser("site", help="rebuild reports/index.html from reports/manifest.json")
     site.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help="reports folder")
@@ -354,7 +372,50 @@ def _check(args: argparse.Namespace) -> ExitCode:
         f"{args.reports}: {len(report.findings)} finding(s) under policy {policy.label}; "
         f"{report.relations} relations across files checked"
     )
-    return ExitCode.DISCLOSURE if report.findings else ExitCode.OK
+    found = len(report.findings)
+    if args.ledger is not None:
+        found += _check_ledger(args.ledger, args.reports, policy, pack)
+    return ExitCode.DISCLOSURE if found else ExitCode.OK
+
+
+def _check_ledger(ledger: Path, reports: Path, policy: Policy, pack: Path) -> int:
+    """Check a release against the ledger's releases; record what was compared in the
+    checker pack; return the number of findings."""
+    from ldsa.atomic import write_atomic
+    from ldsa.sdc.ledger import check_against_ledger
+
+    outcome = check_against_ledger(ledger, reports, policy)
+    _print_findings(outcome.findings)
+    if pack.is_dir():
+        write_atomic(pack / "ledger_check.json", outcome.as_json() + "\n")
+    print(
+        f"{reports}: against {len(outcome.compared)} earlier release(s) in {ledger}: "
+        f"{len(outcome.findings)} finding(s); {outcome.relations} relations checked"
+    )
+    return len(outcome.findings)
+
+
+def _ledger(args: argparse.Namespace) -> ExitCode:
+    """List the ledger's releases, or record a release that passes every check."""
+    from ldsa import sdc
+    from ldsa.sdc.ledger import read_ledger, record_release
+
+    if args.action == "list":
+        for release in read_ledger(args.ledger):
+            print(f"{release.name}  {len(release.files)} files  policy {release.policy}")
+        return ExitCode.OK
+    if args.reports is None:
+        raise InvalidParameterError(
+            "ldsa ledger record: no release given. How to fix: pass --reports, the --out "
+            "folder of the `ldsa run` to record."
+        )
+    check = argparse.Namespace(reports=args.reports, policy=args.policy, ledger=args.ledger)
+    if (code := _check(check)) is not ExitCode.OK:
+        print("Not recorded: the release fails the checks above.", file=sys.stderr)
+        return code
+    release = record_release(args.ledger, args.reports, sdc.load_policy(args.policy))
+    print(f"recorded {args.reports} as release {release.name} in {args.ledger}")
+    return ExitCode.OK
 
 
 def _site(args: argparse.Namespace) -> ExitCode:
@@ -406,6 +467,7 @@ _COMMANDS = {
     "templates": _templates,
     "run": _run,
     "check": _check,
+    "ledger": _ledger,
     "site": _site,
     "bench": _bench,
 }

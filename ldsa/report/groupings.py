@@ -51,7 +51,10 @@ AGES = (
 )
 
 _PLACES = ("home", "care_home", "hospital", "hospice", "other")
-#: Places of death, finest first.
+#: Places of death, finest first. A label names the same places in every grouping (an
+#: authority's breakdown may be coarser in one release than the next, or than its
+#: neighbour's: "Elsewhere" for "other" here and for everything but hospital there would
+#: read as one category across files).
 PLACES = (
     Grouping(
         "place of death",
@@ -60,7 +63,7 @@ PLACES = (
             "care_home": "Care home",
             "hospital": "Hospital",
             "hospice": "Hospice",
-            "other": "Elsewhere",
+            "other": "Other place",
         },
     ),
     Grouping(
@@ -69,13 +72,13 @@ PLACES = (
             "home": "Home",
             "care_home": "Care home",
             "hospital": "Hospital",
-            "hospice": "Elsewhere",
-            "other": "Elsewhere",
+            "hospice": "Hospice or other place",
+            "other": "Hospice or other place",
         },
     ),
     Grouping(
         "hospital or elsewhere",
-        {p: "Hospital" if p == "hospital" else "Elsewhere" for p in _PLACES},
+        {p: "Hospital" if p == "hospital" else "Not in hospital" for p in _PLACES},
     ),
 )
 
