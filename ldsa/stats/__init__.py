@@ -38,8 +38,17 @@ from ldsa.stats.phe_funnel import (
     calculate_funnel_limits,
     calculate_funnel_points,
 )
+from ldsa.stats.projection import Change, Scenario, backtest, project_cases, summarise_backtest
 from ldsa.stats.quantiles import assign_quantiles
 from ldsa.stats.rates import crude_rate, proportion
+from ldsa.stats.reproduction import (
+    SERIAL_INTERVALS,
+    SerialInterval,
+    discretise_gamma,
+    estimate_r,
+    growth_rate_from_r,
+)
+from ldsa.stats.scoring import interval_score, weighted_interval_score
 from ldsa.stats.standardise import dsr, esp2013, indirectly_standardised_rate, isr
 from ldsa.stats.survey import (
     ascertainment_ratio,
@@ -52,7 +61,9 @@ from ldsa.stats.survey_trend import Trend, survey_trend
 from ldsa.stats.timeseries import growth_rate, rolling_rate
 
 __all__ = [
+    "SERIAL_INTERVALS",
     "Adjustment",
+    "Change",
     "Comparison",
     "ExcessDeaths",
     "FunnelMethod",
@@ -61,12 +72,15 @@ __all__ = [
     "Neighbours",
     "Overdispersion",
     "Position",
+    "Scenario",
+    "SerialInterval",
     "Significance",
     "StatsInputError",
     "Trend",
     "ascertainment_ratio",
     "assign_funnel_significance",
     "assign_quantiles",
+    "backtest",
     "byar_interval",
     "calculate_funnel_limits",
     "calculate_funnel_points",
@@ -76,9 +90,11 @@ __all__ = [
     "compare_with_benchmark",
     "crude_rate",
     "design_based_positivity",
+    "discretise_gamma",
     "dsr",
     "dsr_nonindependent",
     "esp2013",
+    "estimate_r",
     "exact_poisson_interval",
     "excess_deaths",
     "fit_glm",
@@ -86,18 +102,23 @@ __all__ = [
     "funnel",
     "funnel_limits",
     "growth_rate",
+    "growth_rate_from_r",
     "indirectly_standardised_rate",
+    "interval_score",
     "isr",
     "life_expectancy",
     "one_in_n",
     "one_in_n_text",
     "overdispersion_test",
+    "project_cases",
     "proportion",
     "rolling_rate",
     "sample_mean",
     "slope_index",
     "statistical_neighbours",
+    "summarise_backtest",
     "survey_positivity",
     "survey_trend",
+    "weighted_interval_score",
     "wilson_interval",
 ]

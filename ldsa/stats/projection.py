@@ -236,14 +236,17 @@ def _quantile_name(q: float) -> str:
     return f"q{round(q * 100):d}"
 
 
-def calibration(past: pd.DataFrame, week: int) -> tuple[float, float]:
-    """Bias and spread factor of past projections ``week`` weeks ahead, on the log scale.
+Calibration = tuple[float, float, float]
+
+
+def calibration(past: pd.DataFrame, week: int) -> Calibration:
+    """Bias and spread factors of past projections ``week`` weeks ahead, on the log scale.
 
     Parameters
     ----------
     past
-        Scored projections with the uncalibrated quantiles ``raw_q5``, ``raw_q50``,
-        ``raw_q95`` and ``observed`` (the :func:`backtest` frame), of which the last
+        Scored projections with the uncalibrated quantiles ``raw_q5`` to ``raw_q95`` and
+        ``observed`` (the :func:`backtest` frame), of which the last
         :data:`CALIBRATION_ROWS` made ``week`` weeks ahead are used.
     week
         Weeks ahead.
@@ -251,39 +254,47 @@ def calibration(past: pd.DataFrame, week: int) -> tuple[float, float]:
     Returns
     -------
     tuple of float
-        The median error ``log(1 + observed) - log(1 + median)`` and the factor (at least
-        1) by which the errors' spread exceeds the projections' own; ``(0, 1)`` with fewer
-        than :data:`MIN_CALIBRATION_ROWS` past projections.
+        The median error ``log(1 + observed) - log(1 + median)``, and the factors by which
+        the 50% and 90% intervals must be stretched around the median to hold that share
+        of the past errors (at the split-conformal level ``⌈(n + 1) p⌉ / n``; the 90%
+        interval is never narrowed); ``(0, 1, 1)`` with fewer than
+        :data:`MIN_CALIBRATION_ROWS` past projections.
 
     Notes
     -----
     A renewal model with R held or drifting misses what it does not model (changes in
     testing, reporting, behaviour), and its intervals come out too narrow. Recalibrating
-    on the authority's own past errors (as post-processing of ensemble forecasts does)
-    uses only projections whose outcome was known at the time.
+    on the authority's own past errors uses only projections whose outcome was known at
+    the time.
 
     References
     ----------
     .. [1] Gneiting T, Raftery AE, Westveld AH, Goldman T. Calibrated probabilistic
        forecasting using ensemble model output statistics and minimum CRPS estimation.
        Mon Weather Rev 2005;133:1098-118.
+    .. [2] Lei J, G'Sell M, Rinaldo A, Tibshirani RJ, Wasserman L. Distribution-free
+       predictive inference for regression. J Am Stat Assoc 2018;113:1094-111.
     """
     rows = past[past["week"] == week].tail(CALIBRATION_ROWS)
-    return _calibration(
-        rows["observed"].to_numpy(dtype=float),
-        rows[["raw_q5", "raw_q50", "raw_q95"]].to_numpy(dtype=float),
-    )
+    names = [f"raw_{_quantile_name(q)}" for q in QUANTILES]
+    return _calibration(rows["observed"].to_numpy(dtype=float), rows[names].to_numpy(dtype=float))
 
 
-def _calibration(observed: Floats, raw: Floats) -> tuple[float, float]:
-    """:func:`calibration` of observations and their raw 5%, 50% and 95% quantiles."""
-    if len(observed) < MIN_CALIBRATION_ROWS:
-        return 0.0, 1.0
+def _calibration(observed: Floats, raw: Floats) -> Calibration:
+    """:func:`calibration` of observations and their raw quantiles (``QUANTILES``)."""
+    n = len(observed)
+    if n < MIN_CALIBRATION_ROWS:
+        return 0.0, 1.0, 1.0
     logs = np.log1p(raw)
-    errors = np.log1p(observed) - logs[:, 1]
+    errors = np.log1p(observed) - logs[:, 2]
     bias = float(np.median(errors))
-    wanted = float(np.quantile(np.abs(errors - bias), 0.9)) * 2
-    return bias, max(1.0, wanted / max(float(np.mean(logs[:, 2] - logs[:, 0])), 1e-9))
+    misses = np.abs(errors - bias)
+
+    def factor(share: float, lower: int, upper: int) -> float:
+        wanted = 2 * float(np.quantile(misses, min(1.0, np.ceil((n + 1) * share) / n)))
+        return wanted / max(float(np.mean(logs[:, upper] - logs[:, lower])), 1e-9)
+
+    return bias, max(factor(0.5, 1, 3), 1e-3), max(1.0, factor(0.9, 0, 4))
 
 
 #: Past projections a calibration uses (the most recent), and the fewest it needs.
@@ -293,8 +304,8 @@ MIN_CALIBRATION_ROWS = 8
 
 def recalibrate(quantiles: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
     """Quantiles of projected weekly cases (:func:`weekly_quantiles`) shifted by the past
-    projections' bias and widened by their spread factor (:func:`calibration`), on the
-    log scale around the median; the uncalibrated ones kept as ``raw_q...``."""
+    projections' bias and stretched by their factors (:func:`calibration`), on the log
+    scale around the median; the uncalibrated ones kept as ``raw_q...``."""
     out = quantiles.copy()
     names = [_quantile_name(q) for q in QUANTILES]
     fitted = [calibration(past, int(week)) for week in quantiles["week"]]
@@ -304,14 +315,20 @@ def recalibrate(quantiles: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shifted(raw: Floats, fitted: Sequence[tuple[float, float]]) -> Floats:
-    """Quantiles (one row per week, the median in the middle column) moved by each
-    week's bias and widened by its factor around the median, on the log scale."""
+def _shifted(raw: Floats, fitted: Sequence[Calibration]) -> Floats:
+    """Quantiles (one row per week: 5%, 25%, 50%, 75%, 95%) moved by each week's bias and
+    stretched by its factors around the median, on the log scale; the 50% interval kept
+    inside the 90% one."""
     logs = np.log1p(raw)
-    centre = logs[:, [len(QUANTILES) // 2]]
-    bias = np.array([b for b, _ in fitted])[:, None]
-    factor = np.array([f for _, f in fitted])[:, None]
-    return np.asarray(np.expm1(centre + bias + factor * (logs - centre)), dtype=float)
+    centre = logs[:, [2]]
+    bias = np.array([c[0] for c in fitted])[:, None]
+    inner = np.array([c[1] for c in fitted])
+    outer = np.array([c[2] for c in fitted])
+    factors = np.column_stack([outer, inner, np.ones_like(inner), inner, outer])
+    moved = centre + bias + factors * (logs - centre)
+    moved[:, 1] = np.maximum(moved[:, 1], moved[:, 0])
+    moved[:, 3] = np.minimum(moved[:, 3], moved[:, 4])
+    return np.asarray(np.expm1(moved), dtype=float)
 
 
 def backtest(
@@ -375,13 +392,13 @@ def backtest(
         totals = _weekly_totals(draws)
         raw = np.quantile(totals, QUANTILES, axis=0).T
         observed = cases[origin + 1 : origin + 1 + horizon].reshape(-1, 7).sum(axis=1)
-        calibrations = []
+        calibrations: list[Calibration] = []
         for week in range(1, weeks_ahead + 1):
             known = [r for r in rows if r[1] == week and r[0] + 7 * week <= origin]
             known = known[-CALIBRATION_ROWS:]
             calibrations.append(_calibration(
                 np.array([r[4] for r in known]),
-                np.array([r[2][[0, 2, 4]] for r in known]).reshape(-1, 3),
+                np.array([r[2] for r in known]).reshape(-1, len(QUANTILES)),
             ))  # fmt: skip
         fitted.append(_shifted(raw, calibrations))
         for week in range(weeks_ahead):

@@ -26,7 +26,8 @@ BANDS = {"median": "q50", "lower_50": "q25", "upper_50": "q75", "lower_90": "q5"
 BASELINE = "No change (baseline)"
 _METHOD = (
     "renewal equation simulated forward (Poisson), R drawn from its posterior over the last "
-    "7 days and following a log random walk sized from the last 12 weeks"
+    "7 days and following a log random walk sized from the last 12 weeks; quantiles "
+    "recalibrated on the errors of the level's last 26 past projections (conformal 90% level)"
 )
 
 

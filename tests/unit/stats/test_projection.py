@@ -140,16 +140,18 @@ def test_score_quantiles_counts_limits_as_covered() -> None:
 
 def _raw(rows: int, observed: float, median: float) -> pd.DataFrame:
     return pd.DataFrame({"week": [1] * rows, "observed": [observed] * rows,
-                         "raw_q5": [median * 0.9] * rows, "raw_q50": [median] * rows,
+                         "raw_q5": [median * 0.9] * rows, "raw_q25": [median * 0.95] * rows,
+                         "raw_q50": [median] * rows, "raw_q75": [median * 1.05] * rows,
                          "raw_q95": [median * 1.1] * rows})  # fmt: skip
 
 
 def test_calibration_needs_enough_past_projections() -> None:
     """Too few past projections: no shift, no widening."""
-    assert calibration(_raw(3, 200, 100), 1) == (0.0, 1.0)
-    bias, factor = calibration(_raw(10, 201, 100), 1)
+    assert calibration(_raw(3, 200, 100), 1) == (0.0, 1.0, 1.0)
+    bias, inner, outer = calibration(_raw(10, 201, 100), 1)
     assert_allclose(bias, np.log(202 / 101))
-    assert factor == 1.0
+    assert inner == 1e-3  # every past error was the bias: the 50% band shrinks to a floor
+    assert outer == 1.0  # the 90% band is never narrowed
 
 
 def test_recalibration_shifts_and_widens_on_the_log_scale() -> None:
@@ -163,6 +165,20 @@ def test_recalibration_shifts_and_widens_on_the_log_scale() -> None:
     assert out["q50"].iloc[0] > 150
     assert out["q95"].iloc[0] - out["q5"].iloc[0] > 20 * 1.5
     assert out["raw_q50"].iloc[0] == 100.0
+    ordered = out[["q5", "q25", "q50", "q75", "q95"]].to_numpy()[0]
+    assert (np.diff(ordered) >= 0).all()
+
+
+def test_recalibrated_50_percent_band_stays_inside_the_90() -> None:
+    """A 50% band stretched past the 90% band is cut back to it."""
+    past = _raw(10, 100, 100)
+    past.loc[::2, "observed"] = 110.0
+    past[["raw_q25", "raw_q75"]] = [[99.9, 100.1]] * 10  # far too narrow a 50% band
+    quantiles = pd.DataFrame({"week": [1], "q5": [99.0], "q25": [99.9], "q50": [100.0],
+                              "q75": [100.1], "q95": [101.0]})  # fmt: skip
+    out = recalibrate(quantiles, past).iloc[0]
+    assert out["q25"] >= out["q5"]
+    assert out["q75"] <= out["q95"]
 
 
 def test_backtest_on_a_hand_made_example() -> None:
