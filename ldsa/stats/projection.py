@@ -29,6 +29,9 @@ MAX_EXPECTED = 1e12
 #: The largest daily drift of log R (a standard deviation of 0.26 over a week): an early
 #: wave's wild week-to-week swings on few cases would otherwise make every path explode.
 MAX_DRIFT = 0.1
+#: The largest R a projection starts from: R above it over a week means a series that
+#: starts or jumps there (a new code's first cases, a backlog), not transmission.
+MAX_PROJECTED_R = 4.0
 
 
 class Change(enum.Enum):
@@ -125,6 +128,22 @@ def simulate_renewal(
     return np.asarray(cases[:, span:], dtype=float)
 
 
+def projectable(
+    history: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    window: int = 7,
+    prior_mean: float = PRIOR_MEAN,
+    prior_sd: float = PRIOR_SD,
+) -> bool:
+    """Whether :func:`project_cases` can start from ``history``: the last window has
+    earlier cases to have been infected by, and its R (posterior mean) is at most
+    :data:`MAX_PROJECTED_R`."""
+    cases = np.asarray(history, dtype=float)
+    _, shapes, scales = posterior(cases, weights, window, prior_mean, prior_sd)
+    return bool(np.isfinite(scales[-1]) and shapes[-1] * scales[-1] <= MAX_PROJECTED_R)
+
+
 def project_cases(
     history: npt.ArrayLike,
     weights: npt.ArrayLike,
@@ -154,10 +173,11 @@ def project_cases(
     """
     cases = np.asarray(history, dtype=float)
     _, shapes, scales = posterior(cases, weights, window, prior_mean, prior_sd)
-    if not np.isfinite(scales[-1]):
+    if not np.isfinite(scales[-1]) or shapes[-1] * scales[-1] > MAX_PROJECTED_R:
         raise StatsInputError(
-            "project_cases: no infectiousness in the last window (no cases before it). "
-            "How to fix: project only from a history with cases."
+            "project_cases: no infectiousness in the last window (no cases before it), or "
+            f"an R above {MAX_PROJECTED_R:g} there (the series starts or jumps). How to fix: "
+            "check projectable() first and project only from a steady history."
         )
     rng = np.random.default_rng(seed)
     r_draws = rng.gamma(shapes[-1], scales[-1], size=n_sims)
@@ -358,7 +378,8 @@ def backtest(
     window, n_sims, seed, dispersion
         As :func:`project_cases` (with the drift of :func:`estimate_drift`).
     min_events
-        Origins whose window holds fewer cases are skipped (no projection is made).
+        Origins whose window holds fewer cases are skipped (no projection is made), as are
+        those :func:`projectable` refuses.
 
     Returns
     -------
@@ -383,7 +404,7 @@ def backtest(
         if origin < window or origin + horizon >= len(cases):
             continue
         history = cases[: origin + 1]
-        if history[-window:].sum() < min_events:
+        if history[-window:].sum() < min_events or not projectable(history, w, window=window):
             continue
         draws = project_cases(
             history, w, horizon=horizon, window=window, n_sims=n_sims, seed=seed,

@@ -17,7 +17,13 @@ from ldsa.report.projections._r import ReproductionSections
 from ldsa.report.projections._scenarios import describe_change
 from ldsa.report.tables import ReleasedTable
 from ldsa.report.text import day_text
-from ldsa.stats.projection import estimate_drift, project_cases, weekly_quantiles
+from ldsa.stats.projection import (
+    MAX_PROJECTED_R,
+    estimate_drift,
+    project_cases,
+    projectable,
+    weekly_quantiles,
+)
 
 #: Released columns of a projected week and the quantile each is.
 BANDS = {"median": "q50", "lower_50": "q25", "upper_50": "q75", "lower_90": "q5",
@@ -44,6 +50,18 @@ class ProjectionSections(ReproductionSections):
             seed=SEED, scenarios=self.scenarios,
             drift=estimate_drift(cases, weights, window=WINDOW),
         )  # fmt: skip
+
+    def projection_notice(self) -> Notice | None:
+        """Why no projection is made (the last week's R is too high to project from, or
+        there were no cases before it), or None."""
+        weights = self.serial_interval(self.origin).weights()
+        if projectable(self.daily(self.level), weights, window=WINDOW):
+            return None
+        return Notice(
+            f"No projection is made for {self.names()[self.level]}: its cases in the last "
+            f"complete week are not a steady continuation of the weeks before (R above "
+            f"{MAX_PROJECTED_R:g}, or no cases before them), so the method cannot project them."
+        )
 
     @property
     def window_cases(self) -> int:
@@ -87,7 +105,7 @@ class ProjectionSections(ReproductionSections):
 
     def projection_figure(self) -> FigureOutput | Notice:
         """A fan chart: released weekly cases of the last weeks, then the projection."""
-        if notice := self.lacks_measure(CASES):
+        if notice := self.lacks_measure(CASES) or self.projection_notice():
             return notice
         self.release.csv("projection", self.projection)
         baseline = self.projection.select(output_id=self.uid("projection_baseline"),
@@ -97,8 +115,10 @@ class ProjectionSections(ReproductionSections):
             baseline, observed, name=self.names()[self.level], note=self.level_note()
         )
 
-    def projection_table(self) -> ReleasedTable:
+    def projection_table(self) -> ReleasedTable | Notice:
         """Projected cases per week: the baseline and every scenario."""
+        if notice := self.projection_notice():
+            return notice
         headers = {
             "scenario": "Scenario",
             "period_start": "Week from",
@@ -114,6 +134,8 @@ class ProjectionSections(ReproductionSections):
 
     def scenario_messages(self) -> list[str]:
         """Each scenario against the baseline in plain words, from released values only."""
+        if notice := self.projection_notice():
+            return [notice.text]
         table, name = self.projection, self.names()[self.level]
         base = self._rows(BASELINE)
         if not base or table.status(base[-1], "median").suppressed:

@@ -16,6 +16,7 @@ from ldsa.stats.projection import (
     calibration,
     estimate_drift,
     project_cases,
+    projectable,
     recalibrate,
     simulate_renewal,
     summarise_backtest,
@@ -88,8 +89,21 @@ def test_projection_shares_draws_between_baseline_and_scenarios() -> None:
 
 def test_projection_needs_infectiousness() -> None:
     """No earlier cases: nothing to project from."""
+    assert not projectable(np.zeros(30), W)
     with pytest.raises(StatsInputError, match="infectiousness"):
         project_cases(np.zeros(30), W)
+
+
+def test_a_jump_in_the_series_is_not_projected() -> None:
+    """A series that jumps from a trickle to hundreds (a new code's first cases) gives an
+    R far above any epidemic's: no projection, and the backtest skips that origin."""
+    cases = np.concatenate([np.zeros(40), [1.0] * 3, np.full(77, 500.0)])
+    assert not projectable(cases[:45], W)
+    assert projectable(cases[:90], W)
+    with pytest.raises(StatsInputError, match="R above 4"):
+        project_cases(cases[:45], W)
+    out = backtest(cases, [44, 89], [W, W], n_sims=50)
+    assert set(out["origin"]) == {89}
 
 
 def test_weekly_quantiles_sum_whole_weeks() -> None:
