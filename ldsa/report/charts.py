@@ -168,8 +168,10 @@ def daily_counts(
         alt += "Every day's count is withheld."
     caption = (
         f"{title}: cases by the day the specimen was taken, with the 7-day average (the mean "
-        f"of the day and the 6 before it). Days from {day_text(incomplete)} are incomplete."
+        "of the day and the 6 before it)."
     )
+    if late.any():
+        caption += f" Days from {day_text(incomplete)} are incomplete."
     gaps = int((~shown).sum())
     if gaps:
         caption += f" {gaps} of {len(days)} days not shown ([c])."

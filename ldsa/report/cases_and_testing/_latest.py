@@ -87,9 +87,13 @@ class LatestSections(CasesBase):
         }
         self.release.csv("latest", self.latest)
         step = self.step(CASES)
+        if self.incomplete_from > self.context.period_end:  # data run on past the period
+            when = f"of the period ({day_text(self.context.period_end)} the last day)"
+        else:
+            when = f"before {day_text(self.incomplete_from)} (later days are still incomplete)"
         caption = (
-            f"Cases in the last two complete {step.noun} before {day_text(self.incomplete_from)} "
-            "(later days are still incomplete), average weekly rates per 100,000 people"
+            f"Cases in the last two complete {step.noun} {when}, average weekly rates per "
+            "100,000 people"
         )
         shown = self.latest.select(output_id=self.uid("latest_shown"), columns=list(headers))
         return ReleasedTable(shown, caption, headers)

@@ -40,6 +40,9 @@ def test_every_template_runs_on_the_public_store(public_store: Path, tmp_path: P
         assert "Published statistics (ONS, UKHSA, MHCLG" in cases  # the data source line
         assert "Cases by specimen date, lower-tier local authorities" in cases  # a source
         assert "Open Government Licence v3.0" in cases
+        # The published cases run to 2023: the period's last days are complete.
+        assert "still incomplete" not in cases
+        assert "are incomplete." not in cases
         overview = (tmp_path / "reports" / code / "overview.html").read_text("utf-8")
         # Deaths are published for 13 weeks, by any mention of Covid-19, not by cause.
         assert (
