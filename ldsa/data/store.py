@@ -10,6 +10,8 @@ Layout (``STORE_FORMAT`` 1)::
     survey_samples.parquet      the same by CIS area and week, for all ages and per survey
                                 age group (distinct counts of each row: exact)
     survey_estimates.parquet    public stores only: ONS modelled positivity by CIS area, week
+    published_mortality.parquet public stores only: ONS deaths and age-standardised rates,
+                                March to June 2020, for England, regions and authorities
     small_areas.parquet         extracts with small areas only: one row per small area (code,
                                 name, authority, population, IMD-like score, deprivation
                                 quintile within the authority, 1 = most deprived)
@@ -229,6 +231,16 @@ class Store:
     def survey_estimates(self) -> pd.DataFrame:
         """Published modelled survey positivity by CIS area and week (public stores)."""
         return self._read(self.path / "survey_estimates.parquet")
+
+    @property
+    def has_published_mortality(self) -> bool:
+        """Whether the store holds :meth:`published_mortality` (public stores)."""
+        return (self.path / "published_mortality.parquet").is_file()
+
+    def published_mortality(self) -> pd.DataFrame:
+        """ONS's published deaths and age-standardised mortality rates, deaths occurring
+        1 March to 30 June 2020, by level, area, cause and sex (public stores)."""
+        return self._read(self.path / "published_mortality.parquet")
 
     def la_table(
         self, la_code: str, table: str, columns: Sequence[str] | None = None

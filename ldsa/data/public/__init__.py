@@ -3,7 +3,8 @@
 One module per source (:mod:`~ldsa.data.public.cases`, :mod:`~ldsa.data.public.deaths`,
 :mod:`~ldsa.data.public.population`, :mod:`~ldsa.data.public.deprivation`,
 :mod:`~ldsa.data.public.survey`, :mod:`~ldsa.data.public.standard_population`,
-:mod:`~ldsa.data.public.lookups`), the versioned-geography
+:mod:`~ldsa.data.public.lookups`, :mod:`~ldsa.data.public.mortality_rates`), the
+versioned-geography
 :mod:`~ldsa.data.public.crosswalk`, and :func:`prepare_public_store`, which writes the
 same store layout as :func:`ldsa.data.prepare.prepare_store`.
 """

@@ -194,6 +194,21 @@ def _read_lookup(source_dir: Path, lad20: Vintage) -> pd.DataFrame:
 
 def _read_msoa_population(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
     """Mid-2019 population of every English LAD19 authority, summed over its MSOAs."""
+    lookup = read_msoa_lookup(source_dir, lad19)
+    population = lookup.groupby("la_code")["population"].sum()
+    return population.rename_axis("la_code").rename("population").reset_index()
+
+
+def read_msoa_lookup(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
+    """Every English MSOA (2011) with its LAD19 authority and mid-2019 population:
+    ``msoa_code, la_code, population``.
+
+    Raises
+    ------
+    InvalidInputError
+        With every failure: a changed header, a bad code or count, a duplicated MSOA, or
+        a LAD19 authority without MSOAs.
+    """
     text = read_text_table(source_dir, MSOA_POPULATION, _MSOA_COLUMNS)
     text = text[text["MSOA11CD"].str.startswith("E")]
     failures = check(
@@ -207,8 +222,13 @@ def _read_msoa_population(source_dir: Path, lad19: Vintage) -> pd.DataFrame:
     )
     failures += missing_codes(MSOA_POPULATION, "LAD19CD", text["LAD19CD"], lad19.codes, lad19.label)
     raise_if(failures)
-    population = to_count(text["pop_msoa11"]).groupby(text["LAD19CD"].to_numpy()).sum()
-    return population.rename_axis("la_code").rename("population").reset_index()
+    return pd.DataFrame(
+        {
+            "msoa_code": text["MSOA11CD"],
+            "la_code": text["LAD19CD"],
+            "population": to_count(text["pop_msoa11"]),
+        }
+    ).reset_index(drop=True)
 
 
 def _summarise(crosswalk: Crosswalk, summary: pd.DataFrame, lsoas: pd.DataFrame) -> pd.DataFrame:

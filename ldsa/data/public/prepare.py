@@ -24,7 +24,15 @@ import pyarrow as pa
 from ldsa import __version__
 from ldsa.ageband import AGE_BANDS, age_band
 from ldsa.data.prepare import _swap_into_place, _write, _write_per_la, check_destination
-from ldsa.data.public import cases, deaths, deprivation, lookups, population, survey
+from ldsa.data.public import (
+    cases,
+    deaths,
+    deprivation,
+    lookups,
+    mortality_rates,
+    population,
+    survey,
+)
 from ldsa.data.public._files import PublishedFile, raise_if
 from ldsa.data.public.crosswalk import (
     GEOGRAPHY_FOLDER,
@@ -44,6 +52,7 @@ ALL = "all"
 #: Vintages the public files are published on; the target must be one of them or later.
 SOURCE_VINTAGES = ("LAD19", "LAD20", "LAD22")
 SURVEY_ESTIMATES = "survey_estimates.parquet"
+PUBLISHED_MORTALITY = "published_mortality.parquet"
 MISSING_TABLES: dict[str, str] = {
     "tests": "tests and positive tests per authority and day are not in the public files "
     "(the dashboard archive held is cases only); the TRE extract's tests table has them",
@@ -72,6 +81,12 @@ NOTES: dict[str, str] = {
     "deprivation.most_deprived_share": "share of the authority's LSOAs in England's most "
     "deprived IMD decile, counted from the LSOA deciles",
     "population": "ONS MYE2 mid-2019 and mid-2020 by sex and single year of age (90 = 90+)",
+    "published_mortality": "ONS's deaths and age-standardised mortality rates (ESP2013, per "
+    "100,000 with the annual mid-2019 population, not adjusted for the period) for deaths "
+    "occurring 1 March to 30 June 2020, all causes and involving Covid-19 (any mention), "
+    "as published for England, its regions and every authority; an authority that gathers "
+    "several published areas has their deaths summed and no rate (it needs deaths by age), "
+    "with a note, and each area's own rates as district rows",
 }
 _AREA_KEYS: dict[str, list[str]] = {
     "cases": ["date", "age_band", "sex"],
@@ -101,6 +116,7 @@ class _Inputs:
     geography: pd.DataFrame
     deprivation: pd.DataFrame
     survey: pd.DataFrame
+    published_mortality: pd.DataFrame
     area: dict[str, pd.DataFrame]
     rows: dict[str, int]
 
@@ -191,6 +207,10 @@ def _read_inputs(source_dir: Path, vintages: dict[str, Vintage], crosswalk: Cros
         "population": lambda: population.read_population(source_dir, vintages),
         "deprivation": lambda: deprivation.read_deprivation(source_dir, vintages, crosswalk),
         "esp2013": lambda: check_standard_population(source_dir),
+        "mortality_regions": lambda: mortality_rates.read_regions(source_dir),
+        "mortality_authorities": lambda: mortality_rates.read_authorities(
+            source_dir, vintages["LAD20"]
+        ),
     }
     failures: list[InputFailure] = []
     read: dict[str, Any] = {}
@@ -206,11 +226,23 @@ def _read_inputs(source_dir: Path, vintages: dict[str, Vintage], crosswalk: Cros
             )
         except InvalidInputError as error:
             failures += error.failures
+    if "mortality_regions" in read and "mortality_authorities" in read:
+        try:
+            read["published_mortality"] = mortality_rates.published_table(
+                read["mortality_regions"], read["mortality_authorities"], crosswalk
+            )
+        except InvalidInputError as error:
+            failures += error.failures
     raise_if(failures)
     geography = lookups.geography_table(crosswalk, read["regions"], read["cis"])
     area = _area_tables(crosswalk, read)
     rows = {name: len(read[name]) for name in ("cases", "deaths", "population", "survey")}
-    return _Inputs(geography, read["deprivation"], read["survey"], area, rows)
+    rows["published_mortality"] = len(read["mortality_regions"]) + len(
+        read["mortality_authorities"]
+    )
+    return _Inputs(
+        geography, read["deprivation"], read["survey"], read["published_mortality"], area, rows
+    )
 
 
 def _area_tables(crosswalk: Crosswalk, read: dict[str, Any]) -> dict[str, pd.DataFrame]:
@@ -246,6 +278,9 @@ def _write_tables(inputs: _Inputs, crosswalk: Crosswalk, out: Path) -> dict[str,
         SURVEY_ESTIMATES.removesuffix(".parquet"): _write(
             _arrow(inputs.survey.sort_values(["source", "cis_area", "week_start"])),
             out / SURVEY_ESTIMATES,
+        ),
+        PUBLISHED_MORTALITY.removesuffix(".parquet"): _write(
+            _arrow(inputs.published_mortality), out / PUBLISHED_MORTALITY
         ),
     }
     regions = inputs.geography.set_index("la_code")["region_code"]
@@ -296,6 +331,8 @@ def _sources(vintages: list[Vintage]) -> list[PublishedFile]:
         lookups.CIS_LOOKUP,
         *cases.SOURCES,
         deaths.SOURCE,
+        mortality_rates.REGIONS,
+        mortality_rates.AUTHORITIES,
         *population.sources(),
         deprivation.LA_SUMMARY,
         deprivation.LSOA_DECILES,

@@ -47,6 +47,8 @@ class Mortality(StandardisedSections, ExcessSections, PlaceSections, LifeSection
 
     def messages(self) -> text.Messages:
         """Key messages from the released standardised rates and excess deaths."""
+        if self.ages_lacking and self.has_published_rates:
+            return text.Messages(self.published_messages())
         if self.ages_lacking:
             return text.Messages(
                 ["No key messages: they compare age-standardised rates, and this store holds "

@@ -15,8 +15,8 @@ from ldsa.report.measures import DEATHS, Measure
 from ldsa.report.mortality._common import (
     STANDARDISED,
     UNRELIABLE_BELOW,
-    MortalityBase,
 )
+from ldsa.report.mortality._published import PublishedRates, PublishedSections
 from ldsa.report.tables import ReleasedTable
 from ldsa.stats import (
     dsr,
@@ -24,7 +24,7 @@ from ldsa.stats import (
 )
 
 
-class StandardisedSections(MortalityBase):
+class StandardisedSections(PublishedSections):
     """Age-standardised rates, SMRs against England and funnel plots of every authority."""
 
     @functools.cached_property
@@ -121,10 +121,11 @@ class StandardisedSections(MortalityBase):
                                 reference=100).iloc[0]  # fmt: skip
         return result
 
-    def standardised_table(self) -> ReleasedTable | Notice:
-        """Age-standardised rates and SMRs as an accessible table."""
+    def standardised_table(self) -> ReleasedTable | PublishedRates | Notice:
+        """Age-standardised rates and SMRs as an accessible table; on a store without
+        deaths by age, ONS's published rates where the store holds them."""
         if notice := self.ages_lacking:
-            return notice
+            return self.published_table() if self.has_published_rates else notice
         names = self.names()
         headers = {
             "measure": "Deaths",

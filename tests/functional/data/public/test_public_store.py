@@ -73,7 +73,7 @@ def test_missing_tables_are_declared_not_faked(store: Store) -> None:
 def test_manifest_records_every_source_file(public_dir: Path, store: Store) -> None:
     """Each source's hash, publisher, title, vintage and licence are in the manifest."""
     sources = store.manifest["sources"]
-    assert len(sources) == 24
+    assert len(sources) == 26
     for record in sources:
         assert record["sha256"] == file_sha256(public_dir / record["file"])
         assert all(record[key] for key in ("publisher", "title", "vintage", "licence"))

@@ -55,5 +55,6 @@ def test_every_template_runs_on_the_public_store(public_store: Path, tmp_path: P
         assert "needs deaths by age group, which this store does not hold" in deaths
         assert "needs deaths registered each week from 2015 on" in deaths
         assert "Where people died" in deaths
+        assert "Age-standardised mortality rates published by ONS" in deaths
         assert "Deaths with Covid-19 as underlying cause: this store holds none" in deaths
         assert "The data cover only the weeks from 4 January 2021 to" in deaths
