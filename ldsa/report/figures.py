@@ -107,6 +107,8 @@ def new_figure(width: float = 8.0, height: float = 4.0) -> tuple[Figure, Axes]:
         top=1 - MARGINS["top"] / height,
     )
     axes = figure.add_subplot()
+    # Thousands separators on the value axis, as in the tables ("50,000", "1.75").
+    axes.yaxis.set_major_formatter(lambda value, _position: f"{value:,.12g}")
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(alpha=0.3)
     axes.set_axisbelow(True)

@@ -200,3 +200,13 @@ def test_date_axis_labels_months(first: str, last: str, expected: list[str]) -> 
     labels = [label.get_text() for label in axes.get_xticklabels()]
     assert labels[: len(expected)] == expected
     assert len(labels) <= 9
+
+
+def test_value_axis_groups_thousands() -> None:
+    """Value-axis ticks carry thousands separators, as the tables do, and keep decimals."""
+    _figure, axes = figures.new_figure()
+    axes.plot([0, 1], [0, 50_000])
+    formatter = axes.yaxis.get_major_formatter()
+    assert [formatter(v, 0) for v in (50_000.0, 1.75, 0.0, 1_000_000.0)] == [
+        "50,000", "1.75", "0", "1,000,000"
+    ]  # fmt: skip
