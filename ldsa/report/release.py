@@ -36,7 +36,7 @@ class Release:
     tables: dict[str, sdc.SafeTable] = dataclasses.field(default_factory=dict)
 
     def csv(self, name: str, table: sdc.SafeTable) -> sdc.SafeTable:
-        """Offer a released table as ``<la_code>/tables/<template>-<name>.csv``."""
+        """Offer a released table as ``<la_code>/tables/<la_code>_<template>_<name>.csv``."""
         sdc.require_safe(table, f"download {name}")
         if name in self.tables and self.tables[name] is not table:
             raise TemplateError(
@@ -54,8 +54,8 @@ class Release:
         return ReleasedTable(table, caption, headers)
 
     def file_name(self, name: str) -> str:
-        """The CSV file name of a download."""
-        return f"{self.template}-{name}.csv"
+        """The CSV file name of a download: :func:`table_file_name`."""
+        return table_file_name(self.la_code, self.template, name)
 
     def summary(self) -> ReleaseSummary:
         """How many values are withheld, and the downloads, for the disclosure section."""
@@ -89,6 +89,13 @@ class Release:
         summary = self.summary()
         write_atomic(folder / SUMMARY, json.dumps(dataclasses.asdict(summary), indent=1) + "\n")
         return summary
+
+
+def table_file_name(la_code: str, template: str, name: str) -> str:
+    """The file name a released table is published and downloaded under,
+    ``<la_code>_<template>_<name>.csv`` (``E06000001_overview_headline.csv``): files of
+    several authorities and templates never overwrite each other in one downloads folder."""
+    return f"{la_code}_{template}_{name}.csv"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -71,8 +71,30 @@ class JobSpec:
         return records_path(self.work_dir, self.la_code, self.template)
 
     def tables(self) -> list[Path]:
-        """This job's published CSV tables."""
-        return sorted((self.reports_dir / self.la_code / "tables").glob(f"{self.template}-*.csv"))
+        """This job's published CSV tables (``<la_code>_<template>_*.csv``).
+
+        Not another template's whose name begins with this one's and ``_`` (``cases`` and
+        ``cases_and_testing``): a template is known by its report or its records.
+        """
+        folder = self.reports_dir / self.la_code
+        prefix = f"{self.la_code}_{self.template}_"
+        longer = [
+            f"{self.la_code}_{other}_"
+            for other in _templates_of(folder, self.work_dir, self.la_code)
+            if other.startswith(f"{self.template}_")
+        ]
+        return sorted(
+            path
+            for path in (folder / "tables").glob(f"{prefix}*.csv")
+            if not any(path.name.startswith(name) for name in longer)
+        )
+
+
+def _templates_of(folder: Path, work_dir: Path, la_code: str) -> set[str]:
+    """The templates an authority has a report of, or records of in the work folder."""
+    reports = {path.stem for path in folder.glob("*.html")}
+    records = (work_dir / RECORDS_DIR).glob(f"{la_code}--*.json")
+    return reports | {path.stem.partition("--")[2] for path in records}
 
 
 def records_path(work_dir: Path, la_code: str, template: str) -> Path:
@@ -203,11 +225,12 @@ def _publish_release(spec: JobSpec) -> None:
     records = spec.release_dir / RECORDS
     for stale in spec.tables():
         stale.unlink()
+    # The records first: they say which template the tables are of (JobSpec.tables).
+    write_atomic(spec.records, records.read_text(encoding="utf-8"))
     for table in sorted(spec.release_dir.glob("*.csv")):
         write_atomic(
             spec.reports_dir / spec.la_code / "tables" / table.name, table.read_text("utf-8")
         )
-    write_atomic(spec.records, records.read_text(encoding="utf-8"))
 
 
 def _save_traceback(spec: JobSpec) -> str:

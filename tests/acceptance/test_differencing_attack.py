@@ -124,7 +124,7 @@ class Synthetic:
     overrides : dict
         ``(folder, measure, area, interval)`` to the text written in that folder's files.
     extra : list
-        ``(la, file stem, measure, step)`` of extra series files (another template).
+        ``(la, template, measure, step)`` of extra series files (another template).
     round_base : int
         Round every published count to this base (0: exact).
     headline : bool
@@ -189,13 +189,13 @@ class Synthetic:
             tables = self.root / la / "tables"
             tables.mkdir(parents=True, exist_ok=True)
             for measure in MEASURES:
-                self._series(tables / f"overview-{measure}_over_time.csv", la, measure, None)
+                self._series(tables / f"{la}_overview_{measure}_over_time.csv", la, measure, None)
             for measure in CUMULATIVE:
-                self._cumulative(tables / f"overview-{measure}_cumulative.csv", la, measure)
-            self._headline(tables / "overview-headline.csv", la)
-            self._population(tables / "overview-population.csv")
+                self._cumulative(tables / f"{la}_overview_{measure}_cumulative.csv", la, measure)
+            self._headline(tables / f"{la}_overview_headline.csv", la)
+            self._population(tables / f"{la}_overview_population.csv")
         for la, stem, measure, step in self.extra:
-            path = self.root / la / "tables" / f"{stem}-{measure}_over_time.csv"
+            path = self.root / la / "tables" / f"{la}_{stem}_{measure}_over_time.csv"
             self._series(path, la, measure, step)
         checker = self.root / "checker" / "tables"
         checker.mkdir(parents=True, exist_ok=True)
@@ -375,7 +375,7 @@ def test_running_totals_around_two_suppressed_weeks(release: Synthetic) -> None:
     found = matching(report, "unsafe_sum", A, weeks_span(4, 5), "cases")
     assert len(found) == 1, describe(report)
     assert found[0].derived == 1
-    assert f"{A}/tables/overview-cases_cumulative.csv" in found[0].files
+    assert f"{A}/tables/{A}_overview_cases_cumulative.csv" in found[0].files
     assert len(report.findings) == 1, describe(report)
 
 
@@ -387,8 +387,8 @@ def test_single_suppressed_week_next_to_its_headline(release: Synthetic) -> None
     found = matching(report, "pinned", A, week(10), "deaths")
     assert len(found) == 1, describe(report)
     assert found[0].derived == 3
-    assert f"{A}/tables/overview-headline.csv" in found[0].files
-    assert f"{A}/tables/overview-deaths_over_time.csv" in found[0].files
+    assert f"{A}/tables/{A}_overview_headline.csv" in found[0].files
+    assert f"{A}/tables/{A}_overview_deaths_over_time.csv" in found[0].files
 
 
 def test_region_minus_other_las_reveals_unpublished_week(release: Synthetic) -> None:
@@ -437,7 +437,7 @@ def test_quarter_equals_its_months(release: Synthetic) -> None:
     found = matching(report, "pinned", C, month(0), "deaths")
     assert len(found) == 1, describe(report)
     assert found[0].derived == release.true_value("deaths", C, month(0))
-    assert f"{C}/tables/quarterly-deaths_over_time.csv" in found[0].files
+    assert f"{C}/tables/{C}_quarterly_deaths_over_time.csv" in found[0].files
 
 
 def test_suppressed_cell_recovered_only_after_propagation(release: Synthetic) -> None:
@@ -465,8 +465,8 @@ def test_inconsistent_duplicates(release: Synthetic) -> None:
     report = run(release)
     found = matching(report, "inconsistent_duplicate", R1, interval, "cases")
     assert len(found) == 1, describe(report)
-    assert f"{A}/tables/overview-cases_over_time.csv" in found[0].files
-    assert f"{B}/tables/overview-cases_over_time.csv" in found[0].files
+    assert f"{A}/tables/{A}_overview_cases_over_time.csv" in found[0].files
+    assert f"{B}/tables/{B}_overview_cases_over_time.csv" in found[0].files
 
 
 def test_released_small_count(release: Synthetic) -> None:
@@ -519,7 +519,7 @@ def test_region_inferred_for_an_la_without_headline(release: Synthetic) -> None:
     """Without la_code/region_code, an LA's region is found from the region cells it shares."""
     release.set_week("deaths", C, 9, 3)
     root = release.write()
-    (root / B / "tables" / "overview-headline.csv").unlink()
+    (root / B / "tables" / f"{B}_overview_headline.csv").unlink()
     report = attack.scan(root, 10)
     assert report.notes == [f"{B}: no la_code/region_code columns; region {R1} inferred"]
     found = matching(report, "unsafe_sum", C, week(9), "deaths")

@@ -132,7 +132,7 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
         assert "http://" not in page
         assert "https://" not in page
         tables = sorted(p.name for p in (reports / code / "tables").iterdir())
-        assert "overview-headline.csv" in tables
+        assert f"{code}_overview_headline.csv" in tables
     assert not (reports / codes[1] / "tables").exists()
     checker = json.loads((reports / "checker" / "results.json").read_text())["results"]
     assert f"{codes[0]}/overview/headline" in checker

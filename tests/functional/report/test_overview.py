@@ -143,16 +143,16 @@ def test_release_writes_csvs_and_records(small_store: Path, tmp_path: Path) -> N
         list(summary.files)
         == csvs
         == [
-            "overview-cases_cumulative.csv",
-            "overview-cases_over_time.csv",
-            "overview-covid_deaths_over_time.csv",
-            "overview-deaths_over_time.csv",
-            "overview-headline.csv",
-            "overview-population.csv",
+            f"{code}_overview_cases_cumulative.csv",
+            f"{code}_overview_cases_over_time.csv",
+            f"{code}_overview_covid_deaths_over_time.csv",
+            f"{code}_overview_deaths_over_time.csv",
+            f"{code}_overview_headline.csv",
+            f"{code}_overview_population.csv",
         ]
     )
     records = sdc.read_records([tmp_path / "records.json"])
-    names = {n.removeprefix("overview-").removesuffix(".csv") for n in csvs} | {"report"}
+    names = {n.removeprefix(f"{code}_overview_").removesuffix(".csv") for n in csvs} | {"report"}
     assert {r.uid for r in records} == {f"{code}/overview/{name}" for name in names}
     report = next(r for r in records if r.uid.endswith("/report"))
     assert report.files == (f"{code}/overview.html",)

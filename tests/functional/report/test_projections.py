@@ -208,7 +208,9 @@ def test_cli_runs_projections_for_the_smallest_and_largest(
     assert run.returncode == 0, run.stderr[-2000:]
     for code in codes:
         assert (tmp_path / "reports" / code / "projections.html").is_file()
-        assert (tmp_path / "reports" / code / "tables" / "projections-projection.csv").is_file()
+        assert (
+            tmp_path / "reports" / code / "tables" / f"{code}_projections_projection.csv"
+        ).is_file()
     check = subprocess.run(
         [*command, "check", str(tmp_path / "reports")],
         capture_output=True, text=True, env=env, cwd=tmp_path, check=False,

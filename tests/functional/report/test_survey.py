@@ -289,7 +289,7 @@ def test_protection_note_and_record_say_which_rule(report: Survey) -> None:
     report.age_figure()
     lines = report.protection_note().lines
     assert "at least 10 swabs, 10 participants and 10 households" in lines[0]
-    assert any("survey-positivity_over_time.csv" in line and "estimates withheld (too few" in line
+    assert any("_survey_positivity_over_time.csv" in line and "estimates withheld (too few" in line
                for line in lines)  # fmt: skip
     properties = dict(report.positivity.record.properties)
     assert {"survey_rule", "survey_sample", "cis_model", "region_model", "england_model"} <= set(
@@ -355,7 +355,7 @@ def test_cli_runs_the_survey_for_the_smallest_and_largest(
     for code in codes:
         assert (tmp_path / "reports" / code / "survey.html").is_file()
         assert (
-            tmp_path / "reports" / code / "tables" / "survey-positivity_over_time.csv"
+            tmp_path / "reports" / code / "tables" / f"{code}_survey_positivity_over_time.csv"
         ).is_file()
     check = subprocess.run(
         [*command, "check", str(tmp_path / "reports")],
