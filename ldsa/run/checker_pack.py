@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ldsa import sdc
 from ldsa.run.batch import CHECKER_DIR, INDEX, MANIFEST, BatchPlan
+from ldsa.run.bundle import bundle_paths
 from ldsa.run.job import JobResult, records_path
 from ldsa.run.lock import LOCK
 
@@ -33,15 +34,32 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> sdc.CheckReport
     for name, comment in _NAVIGATION.items():
         if (plan.reports_dir / name).is_file():
             book.add_custom(f"ldsa/{name}", [name], comment, statistics=False)
+    bundles = _bundle_records(plan.reports_dir, sorted({r.la_code for r in results}))
     sdc.write_checker_pack(
         plan.reports_dir / CHECKER_DIR,
-        [*records, *book.records],
+        [*records, *book.records, *bundles],
         plan.loaded_policy,
         reports_dir=plan.reports_dir,
         context=_context(plan),
         released_files=released_files(plan.reports_dir),
     )
     return sdc.check_release(plan.reports_dir, plan.loaded_policy)
+
+
+def _bundle_records(reports_dir: Path, la_codes: list[str]) -> list[sdc.Record]:
+    """A record of each authority's zip and workbook: they repackage its released reports
+    and CSVs, checked in their own records, and add no value of their own."""
+    records = []
+    for code in la_codes:
+        files = [p.name for p in bundle_paths(reports_dir, code) if p.is_file()]
+        if files:
+            book = sdc.RecordBook(la_code=code)
+            comment = (
+                f"The released reports and CSVs of {code}, unchanged (zip) and cell for cell "
+                "(workbook), with a README, cover and notes of public facts; no other value."
+            )
+            records.append(book.add_custom(f"{code}/bundle", files, comment, statistics=False))
+    return records
 
 
 def released_files(reports_dir: Path) -> list[str]:

@@ -17,6 +17,7 @@ from ldsa.errors import ExitCode, InvalidParameterError, TemplateError
 from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
+from ldsa.run.bundle import remove_bundles, write_bundles
 from ldsa.run.checker_pack import finish_release
 from ldsa.run.executors import Executor, prestart
 from ldsa.run.job import JobResult, JobStatus
@@ -80,7 +81,8 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
     3. Plan disclosure: the batch-wide protection of every measure the templates use,
        built and cached once, so that the jobs read verified parts only.
     4. Run the jobs (in parallel, failures isolated, resumable).
-    5. Write the index page, then the checker pack and the scan of the release.
+    5. Write each authority's zip and workbook, the index page, then the checker pack and
+       the scan of the release.
 
     The local workers' imports start first (:func:`~ldsa.run.executors.prestart`) and go
     on beside steps 1 to 3; no job starts before step 4.
@@ -106,12 +108,21 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
             *parse_period(*request.period),
             measures=measures_of(request.templates),
         )
+        remove_bundles(request.reports_dir, plan.la_codes)  # stale until rebuilt below
         results = run_batch(
             plan,
             workers=request.workers,
             resume=request.resume,
             progress=request.progress,
             executor=executor,
+        )
+        write_bundles(
+            request.store,
+            request.templates,
+            results,
+            request.reports_dir,
+            request.period,
+            plan.loaded_policy.label,
         )
         index = build_index(
             request.store, list(request.templates), results, request.reports_dir, request.period

@@ -134,6 +134,9 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
         tables = sorted(p.name for p in (reports / code / "tables").iterdir())
         assert f"{code}_overview_headline.csv" in tables
     assert not (reports / codes[1] / "tables").exists()
+    assert (reports / f"{codes[0]}.zip").is_file()
+    assert (reports / f"{codes[0]}.xlsx").is_file()
+    assert not (reports / f"{codes[1]}.zip").exists()  # no report, no bundle
     checker = json.loads((reports / "checker" / "results.json").read_text())["results"]
     assert f"{codes[0]}/overview/headline" in checker
     assert not any(uid.startswith(codes[1]) for uid in checker)
@@ -158,6 +161,7 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     assert timings["resumed"] == [{"la_code": c, "template": "overview"} for c in codes[::2]]
     assert [job["la_code"] for job in timings["jobs"]] == [codes[1]]  # the only job run
     assert "(2 kept from an earlier run)" in result.stdout
+    assert all((reports / f"{code}.zip").is_file() for code in codes)
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
 
 

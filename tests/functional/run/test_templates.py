@@ -25,6 +25,7 @@ from ldsa.run.templates import (
     measures_of,
     select,
 )
+from tests.bundles import check_workbook, check_zip, released_tables
 
 TEMPLATES = discover()
 
@@ -190,7 +191,8 @@ def test_broken_template_is_its_authors_error(
 def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Path) -> None:
     """Every registered template, run by the batch for the smallest and the largest
     authority of the small store: every job ok, every page ends with the disclosure
-    section and links to its CSVs, every CSV has its record, and the scan finds nothing."""
+    section and links to its CSVs, every CSV has its record, the scan finds nothing, and
+    each authority's zip and workbook hold every report and table."""
     store = Store(small_store)
     people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
     codes = [str(people.idxmin()), str(people.idxmax())]
@@ -211,9 +213,13 @@ def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Pat
             page = (tmp_path / "reports" / code / f"{name}.html").read_text(encoding="utf-8")
             assert 'id="release-heading"' in page
             assert "¶" not in page  # no anchor link after every heading
-            mine = {t for t in tables if t.startswith(f"{name}-")}
+            mine = {t for t in tables if t.startswith(f"{code}_{name}_")}
             assert mine, name
             assert all(f'href="tables/{t}"' in page for t in mine)
             records = sdc.read_records([tmp_path / "work" / "records" / f"{code}--{name}.json"])
             files = {f.rsplit("/", 1)[-1] for r in records for f in r.files}
             assert mine <= files
+        reports = tmp_path / "reports"
+        check_zip(reports / f"{code}.zip", code, reports)
+        sheets = check_workbook(reports / f"{code}.xlsx", released_tables(reports, code))
+        assert len(sheets) == 3 + len(tables)
