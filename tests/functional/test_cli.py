@@ -149,6 +149,7 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     assert not list(reports.rglob(".*partial*"))
 
     first_bytes = (reports / codes[0] / "overview.html").read_bytes()
+    bundles = [(reports / f"{codes[0]}{suffix}").read_bytes() for suffix in (".zip", ".xlsx")]
     shutil.copy(small_store / "la" / codes[1] / broken.name, broken)  # repair it
     result = ldsa(*args, "--resume", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -163,6 +164,8 @@ def test_batch_with_one_failing_job(small_store: Path, tmp_path: Path) -> None:
     assert "(2 kept from an earlier run)" in result.stdout
     assert all((reports / f"{code}.zip").is_file() for code in codes)
     assert (reports / codes[0] / "overview.html").read_bytes() == first_bytes
+    # Written again by the second run from the same release: the same bytes.
+    assert [(reports / f"{codes[0]}{s}").read_bytes() for s in (".zip", ".xlsx")] == bundles
 
 
 def test_check_judges_by_the_policy_given_never_the_packs(tmp_path: Path) -> None:
