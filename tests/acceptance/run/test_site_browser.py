@@ -188,6 +188,13 @@ def test_release_in_the_browser(release: str, tmp_path: Path) -> None:
                 lambda r: None if r.url.startswith((release, "data:")) else outside.append(r.url),
             )
             page.goto(release + "index.html")
+            clipped = page.locator("#authorities a").evaluate_all(
+                "els => els.filter(e => { const box = e.closest('.table-scroll')"
+                ".getBoundingClientRect(); const r = e.getBoundingClientRect();"
+                " return r.right > box.right + 1 || r.left < box.left - 1; })"
+                ".map(e => e.textContent)"
+            )
+            assert clipped == [], (width, clipped[:3])  # every link in view, none cut off
             reports = page.locator("#authorities a:not([download])")
             pages = [
                 "index.html",
