@@ -134,3 +134,21 @@ def test_refusals(default_policy: Policy, groups: dict[str, str], order: tuple[s
             group_column="imd_quintile", group_order=order, categories=tuple(GROUPS),
             policy=default_policy, output_id="E1/t/q", **COLUMNS,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "areas", "quintiles"),
+    [
+        (9, ["[c]", "[c]", "40", "20"], ["39", "40", "20"]),
+        (10, ["10", "30", "40", "20"], ["40", "40", "20"]),
+        (11, ["11", "30", "40", "20"], ["41", "40", "20"]),
+    ],
+)
+def test_small_area_threshold_boundaries(
+    default_policy: Policy, value: int, areas: list[str], quintiles: list[str]
+) -> None:
+    """A small area at threshold - 1 is withheld with its quintile's other area (the
+    quintile stays released); at the threshold and above it is released."""
+    groups, released = _nested(default_policy, {2: [value, 30, 40, 20]})
+    assert _week(released, 2, 4) == areas
+    assert _week(groups, 2, 3) == quintiles
