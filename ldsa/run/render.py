@@ -26,6 +26,7 @@ PROVENANCE_PACKAGES = (
     "pandera",
     "papermill",
     "nbconvert",
+    "xlsxwriter",  # the workbooks' bytes
 )
 
 PAGES = jinja2.Environment(
