@@ -26,13 +26,14 @@ def run(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def run_public(session: nox.Session) -> None:
     """Every template for every authority on published UK data: prepare a store from the
-    published files' folder (default ../shared/data), then run into reports-public/."""
+    published files' folder (default ../shared/data), then run into reports-public/ under
+    the public policy (published counts released unchanged; refused on other stores)."""
     data = session.posargs[0] if session.posargs else "../shared/data"
     _install(session, "test")
     session.run("ldsa", "prepare", "--from", "public", data, "stores/public")
     session.run(
-        "ldsa", "run", "--store", "stores/public", "--out", "reports-public",
-        "--work", ".ldsa-work-public", *session.posargs[1:],
+        "ldsa", "run", "--store", "stores/public", "--policy", "public",
+        "--out", "reports-public", "--work", ".ldsa-work-public", *session.posargs[1:],
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from ldsa.report.context import parse_period
 from ldsa.run.executors import Executor, running
 from ldsa.run.job import JobResult, JobSpec, JobStatus, records_path, run_job
 from ldsa.run.templates import Template
+from ldsa.sdc.policy import check_policy_for_store
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -80,7 +81,14 @@ def plan_batch(
     work_dir: Path,
     policy: str = "default",
 ) -> BatchPlan:
-    """Validate LA codes, templates, period and policy; no job is started."""
+    """Validate LA codes, templates, period and policy; no job is started.
+
+    Raises
+    ------
+    PolicyError
+        Also for a policy for published inputs (``public``) on a store not prepared from
+        published files (:func:`~ldsa.sdc.policy.check_policy_for_store`).
+    """
     codes = store.geography.validate_codes(la_codes) if la_codes else store.geography.codes
     _check_period(period)
     parse_period(*period)
@@ -90,6 +98,7 @@ def plan_batch(
     for template in chosen:
         template.validate()
     loaded = sdc.load_policy(policy)
+    check_policy_for_store(loaded, store.source_kind, where=f"store {store.path}")
     if Path(policy).is_file():
         policy = str(Path(policy).resolve())  # jobs run in another folder
     return BatchPlan(
@@ -276,7 +285,7 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
     the same inputs give the same bytes)."""
     return {
         "ldsa_version": __version__,
-        "store": {"sha256": plan.store.sha256, "source": plan.store.manifest.get("source", {})},
+        "store": _store_summary(plan.store),
         "period_start": plan.period_start,
         "period_end": plan.period_end,
         "templates": {t.name: t.sha256 for t in plan.templates},
@@ -288,6 +297,14 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
         },
         "jobs": [_job_record(r) for r in results],
     }
+
+
+def _store_summary(store: Store) -> dict[str, Any]:
+    """The store as the manifest records it: its hash and source, and for a store of
+    published files each source in words (the checker pack names them under a policy for
+    published inputs)."""
+    summary = {"sha256": store.sha256, "source": store.manifest.get("source", {})}
+    return {**summary, "sources": list(store.sources)} if store.sources else summary
 
 
 def _job_record(result: JobResult) -> dict[str, Any]:

@@ -5,6 +5,11 @@ Written so that a person can sign a batch off: ``context.md`` opens with a batch
 and every output's ``summary`` says in words which rules fired on how many cells and what
 was done about them (suppressed, coarsened to a longer time step, rounded). Per-cell
 outcomes list only the cells a rule touched, so that a full batch stays small.
+
+Under a policy for published inputs (``published_inputs: true``, the ``public`` preset)
+small counts are released as published: the pack says so, and why, naming the published
+sources the run manifest records, and refuses a release whose run manifest does not
+record a store of published files (:func:`published_sources`).
 """
 
 from __future__ import annotations
@@ -20,12 +25,20 @@ from typing import Any
 from ldsa import __version__
 from ldsa.atomic import write_atomic
 from ldsa.errors import PolicyError
-from ldsa.sdc.policy import Policy
+from ldsa.sdc.policy import (
+    PUBLISHED_KEY,
+    PUBLISHED_SOURCE_KIND,
+    Policy,
+    check_policy_for_store,
+)
 from ldsa.sdc.records import RULE_MEANINGS, OutputKind, Record, RecordStatus, Rule
 
 #: The pack's copy of the policy, and the file recording its SHA-256 (``sha256sum -c``).
 POLICY_FILE = "policy.yaml"
 POLICY_HASH_FILE = "policy.sha256"
+#: The run manifest in a released folder (``ldsa.run.batch.MANIFEST``): it records the
+#: store's source kind and, for a store of published files, its sources.
+RUN_MANIFEST = "manifest.json"
 #: The ACRO release whose ``results.json`` layout the pack follows.
 ACRO_RESULTS_VERSION = "0.4.11"
 #: ACRO's names in ``sdc.summary`` and ``sdc.cells`` (ldsa's further rules follow them).
@@ -99,7 +112,9 @@ def write_checker_pack(
     The pack holds ``results.json`` (ACRO layout: ``version``, ``tool`` and ``results``
     keyed by uid, each with ``uid``, ``status``, ``type``, ``properties``, ``files`` with their
     ``sdc`` block, ``outcome``, ``command``, ``summary``, ``timestamp``, ``comments``,
-    ``exception``; ldsa adds a top-level ``batch`` summary, which ACRO's readers ignore);
+    ``exception``; ldsa adds a top-level ``batch`` summary, which ACRO's readers ignore;
+    under a policy for published inputs it holds ``published_inputs``: why counts below the
+    threshold are released, and the published sources);
     ``policy.yaml`` and ``policy.sha256`` (its SHA-256, also in ``batch.policy_sha256``,
     which :func:`verify_pack_policy` checks); ``checksums.sha256`` (``sha256sum -c``
     format, every released file); ``context.md``. ``outcome`` lists, per column, only the
@@ -115,6 +130,7 @@ def write_checker_pack(
     """
     pack = Path(out_dir)
     root = Path(reports_dir)
+    sources = published_sources(root, policy)  # refuses published_inputs off public stores
     pack.mkdir(parents=True, exist_ok=True)
     files = _released_files(root, pack, released_files)
     ordered = sorted(records, key=lambda r: r.uid)
@@ -124,7 +140,7 @@ def write_checker_pack(
         if name not in covered:
             results[f"custom:{name}"] = _custom(name, timestamp)
     tool = {"@type": "SoftwareApplication", "name": "ldsa", "version": __version__}
-    batch = batch_summary(ordered, policy)
+    batch = batch_summary(ordered, policy, sources)
     document = {"version": ACRO_RESULTS_VERSION, "tool": tool, "batch": batch, "results": results}
     write_atomic(pack / "results.json", json.dumps(document, indent=1, sort_keys=False) + "\n")
     write_atomic(pack / POLICY_FILE, policy.to_yaml())
@@ -213,9 +229,18 @@ def describe(record: Record, policy: Policy) -> str:
     if step and step != "week":
         reason = properties.get("time_step_reason", "")
         parts.append(f"coarsened: released by {step}, not by week. {reason}".rstrip())
-    if not parts:
-        return f"{record.status.value}: nothing withheld"
+    if policy.published_inputs and record.kind is OutputKind.TABLE:
+        parts.append(_PUBLISHED_CLAUSE)
+    if not parts or parts == [_PUBLISHED_CLAUSE]:
+        return f"{record.status.value}: nothing withheld" + "".join(f"; {p}" for p in parts)
     return f"{record.status.value}: " + "; ".join(parts)
+
+
+#: What an output's summary adds under a policy for published inputs.
+_PUBLISHED_CLAUSE = (
+    f"counts released as published, small ones included ({PUBLISHED_KEY}: the inputs are "
+    "published aggregates)"
+)
 
 
 def _result(record: Record, policy: Policy, timestamp: str) -> dict[str, Any]:
@@ -262,8 +287,12 @@ def _custom(name: str, timestamp: str) -> dict[str, Any]:
     }
 
 
-def batch_summary(records: Sequence[Record], policy: Policy) -> dict[str, Any]:
-    """Outputs per template and status, cells per rule with its meaning, and time steps."""
+def batch_summary(
+    records: Sequence[Record], policy: Policy, sources: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Outputs per template and status, cells per rule with its meaning, and time steps;
+    under a policy for published inputs, why small counts are released and the published
+    ``sources`` (see :func:`published_sources`)."""
     outputs: dict[str, Counter[str]] = {}
     cells: Counter[Rule] = Counter()
     steps: dict[str, Counter[str]] = {}
@@ -275,9 +304,15 @@ def batch_summary(records: Sequence[Record], policy: Policy) -> dict[str, Any]:
         step = dict(record.properties).get("time_step")
         if step and record.kind is OutputKind.TABLE:
             steps.setdefault(template, Counter())[step] += 1
+    published = (
+        {"published_inputs": {"why": published_reason(policy), "sources": list(sources)}}
+        if policy.published_inputs
+        else {}
+    )
     return {
         "policy": policy.label,
         "policy_sha256": policy.sha256,
+        **published,
         "outputs": {t: dict(sorted(c.items())) for t, c in sorted(outputs.items())},
         "review": sum(r.status is RecordStatus.REVIEW for r in records),
         "cells": {
@@ -311,6 +346,7 @@ def _context(
         f"Released files: {len(files)}, of which {len(set(files) - covered)} without a "
         "record (listed as custom outputs for review).",
         "",
+        *_published_lines(batch),
         "| template | outputs | pass | review | fail |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -350,6 +386,86 @@ def _context(
             text += f". {record.description}"
         lines.append(text)
     return "\n".join(lines) + "\n"
+
+
+def published_reason(policy: Policy) -> str:
+    """Why a policy for published inputs releases small counts, in words for the checker."""
+    return (
+        f"Policy {policy.name} ({PUBLISHED_KEY}: true): every input of this release is an "
+        "aggregate already published by its publisher (the store was prepared from "
+        "published files only, `ldsa prepare --from public`), so counts are released as "
+        f"published, those below the threshold of {policy.threshold} included, and are not "
+        "findings; ldsa refuses this policy on any other store. Reliability rules still "
+        f"apply: rates and estimates from fewer than {policy.threshold} events are not "
+        "shown ([u] or withheld)."
+    )
+
+
+def _published_lines(batch: dict[str, Any]) -> list[str]:
+    """The context's paragraph on published inputs (none under other policies)."""
+    published = batch.get("published_inputs")
+    if not published:
+        return []
+    lines = [
+        "## Published inputs",
+        "",
+        published["why"],
+        "",
+        "Sources (from the store's manifest):",
+        "",
+    ]
+    lines += [f"- {source}" for source in published["sources"]] or ["- (none recorded)"]
+    return [*lines, ""]
+
+
+def published_sources(reports_dir: str | os.PathLike[str], policy: Policy) -> tuple[str, ...]:
+    """The published sources of a release made under a policy for published inputs, from
+    its run manifest; nothing to read (and ``()``) under any other policy.
+
+    Parameters
+    ----------
+    reports_dir
+        The released folder, holding the run manifest (``manifest.json``).
+    policy
+        The policy the release is made or checked under.
+
+    Returns
+    -------
+    tuple of str
+        Each published source file in words (title, publisher, vintage, licence), as the
+        run manifest records them from the store's manifest.
+
+    Raises
+    ------
+    PolicyError
+        Under ``published_inputs`` when the folder has no readable run manifest, or its
+        manifest does not record a store of published files (a dummy or record-level
+        store, or a release from before source kinds were recorded): such a release may
+        not be made, checked or recorded as one of published counts.
+    """
+    if not policy.published_inputs:
+        return ()
+    path = Path(reports_dir) / RUN_MANIFEST
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        store = document["store"]
+        kind = store["source"].get("kind")  # as Store.source_kind: none recorded, an extract
+        sources = store.get("sources", [])
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError,
+            AttributeError):  # fmt: skip
+        raise PolicyError(
+            f"{path}: no run manifest recording the store's source kind (expected the "
+            f"manifest.json of an `ldsa run` on a store of published files), so policy "
+            f"{policy.name!r}, which releases every count unchanged ({PUBLISHED_KEY}), "
+            "cannot be used for this release. How to fix: check the --out folder of an "
+            f"`ldsa run --policy {policy.name}` on a store prepared with `ldsa prepare "
+            "--from public`, or check under --policy default."
+        ) from None
+    kind = kind if kind in ("dummy", PUBLISHED_SOURCE_KIND) else "extract"
+    check_policy_for_store(policy, kind, where=f"{path}: the release's store")
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        sources = []
+    return tuple(sources)
 
 
 def verify_pack_policy(pack_dir: str | os.PathLike[str], policy: Policy) -> None:

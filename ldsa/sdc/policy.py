@@ -2,10 +2,12 @@
 
 Security properties: every key is checked for type and range, a key given twice is refused
 (PyYAML would silently keep the last), a file may not take a preset's name (``default``,
-``strict``) unless it is that preset, and a policy weaker than the ``default`` preset (see
-:attr:`Policy.weakened`) is refused unless the file says so with a reason
+``strict``, ``public``) unless it is that preset, and a policy weaker than the ``default``
+preset (see :attr:`Policy.weakened`) is refused unless the file says so with a reason
 (``weaker_than_default``), in which case :attr:`Policy.label`, printed wherever the policy
-is named, says so too.
+is named, says so too. A policy for published inputs (``published_inputs: true``, the
+``public`` preset) releases every count unchanged and is refused on any store not prepared
+from published files (:func:`check_policy_for_store`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,16 @@ import yaml
 from ldsa.errors import PolicyError
 
 #: Policies shipped as package data (``ldsa/policies/<name>.yaml``).
-PRESETS: tuple[str, ...] = ("default", "strict")
+PRESETS: tuple[str, ...] = ("default", "strict", "public")
 #: The smallest threshold of a rounding policy at the default's floor: OpenSAFELY's
 #: "redact 7 or fewer, round to 5" (the strict preset), where no count shows below 10.
 ROUNDED_THRESHOLD_FLOOR = 8
 #: The key a policy weaker than ``default`` must carry, with the reason as its value.
 WEAKER_KEY = "weaker_than_default"
+#: The optional key of a policy for published inputs: every count is released unchanged.
+PUBLISHED_KEY = "published_inputs"
+#: The store source kind (``Store.source_kind``) a published-inputs policy may run on.
+PUBLISHED_SOURCE_KIND = "public"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
@@ -83,6 +89,14 @@ class Policy:
         Adaptive time resolution: a series that would lose more than this share of its
         points to suppression at one time step (weeks) is released at the next coarser
         one (months, quarters, the whole period).
+    published_inputs
+        Every input is an aggregate already published (UKHSA cases, ONS deaths and
+        populations): the primary rule calls no count unsafe, zeros included
+        (:func:`~ldsa.sdc.primary.is_unsafe_count`), so counts are released as published,
+        while every reliability rule keeps reading ``threshold`` (rates and estimates from
+        fewer than ``threshold`` events are still withheld). Optional, false by default;
+        such a policy is weaker than ``default`` (:attr:`weakened`) and may run only on a
+        store prepared from published files (:func:`check_policy_for_store`).
     weaker_than_default
         Why this policy may be weaker than ``default`` (empty when it is not weaker).
     """
@@ -100,6 +114,7 @@ class Policy:
     p_ratio: float
     derived_from: DerivedFrom
     max_withheld_share: float
+    published_inputs: bool = False
     weaker_than_default: str = ""
 
     @property
@@ -119,7 +134,8 @@ class Policy:
         threshold is at least :data:`ROUNDED_THRESHOLD_FLOOR` and rates come from the
         controlled counts, as in the strict preset: a rate from a raw count gives the
         unrounded count away), a lower ``dof_threshold``, a smaller ``nk_n``, a larger
-        ``nk_k`` or a smaller ``p_ratio``. ``zeros_are_disclosive``, rounding and
+        ``nk_k`` or a smaller ``p_ratio``, or ``published_inputs`` (every count released
+        whatever its size). ``zeros_are_disclosive``, rounding and
         ``derived_from: controlled`` only add protection; ``max_withheld_share`` chooses
         a time step, and every step is protected alike.
         """
@@ -135,6 +151,8 @@ class Policy:
             found.append(f"nk_k {self.nk_k:g} above {floor.nk_k:g}")
         if self.p_ratio < floor.p_ratio:
             found.append(f"p_ratio {self.p_ratio:g} below {floor.p_ratio:g}")
+        if self.published_inputs:
+            found.append(f"every count released as published ({PUBLISHED_KEY})")
         return tuple(found)
 
     def _rounded_to_floor(self, floor: int) -> bool:
@@ -158,7 +176,8 @@ class Policy:
     def label(self) -> str:
         """How to name the policy wherever it is shown (report footers, the run manifest,
         the checker pack): ``"default (version 1.0)"``, or for a weaker policy
-        ``"public (version 1.0; WEAKER than default: threshold 0 below 10; reason: ...)"``.
+        ``"public (version 1.0; WEAKER than default: every count released as published
+        (published_inputs); reason: ...)"``.
         """
         weakened = self.weakened
         if not weakened:
@@ -176,11 +195,12 @@ class Policy:
 
     def to_mapping(self) -> dict[str, Any]:
         """Return the policy as plain YAML/JSON-ready values, keys in file order (the
-        optional ``weaker_than_default`` only when set)."""
+        optional ``published_inputs`` and ``weaker_than_default`` only when set, so that a
+        policy without them has the text and SHA-256 it had before they existed)."""
         out: dict[str, Any] = {}
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if field.name == WEAKER_KEY and not value:
+            if field.name in _OPTIONAL and not value:
                 continue
             out[field.name] = value.value if isinstance(value, enum.Enum) else value
         return out
@@ -198,7 +218,8 @@ _ENUM_KEYS: dict[str, type[enum.Enum]] = {
     "rounding": Rounding,
     "derived_from": DerivedFrom,
 }
-_REQUIRED = tuple(field.name for field in dataclasses.fields(Policy) if field.name != WEAKER_KEY)
+_OPTIONAL = (PUBLISHED_KEY, WEAKER_KEY)
+_REQUIRED = tuple(field.name for field in dataclasses.fields(Policy) if field.name not in _OPTIONAL)
 _FIX = "How to fix: correct the policy file (compare it with ldsa/policies/default.yaml)."
 
 
@@ -239,7 +260,8 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
     ----------
     name_or_path
         ``None`` or ``"default"`` for the ONS-SRS-style default; ``"strict"`` for the
-        OpenSAFELY-style preset; otherwise the path of a YAML policy file.
+        OpenSAFELY-style preset; ``"public"`` for stores of published inputs (see
+        :func:`check_policy_for_store`); otherwise the path of a YAML policy file.
 
     Returns
     -------
@@ -255,7 +277,8 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
 
     Notes
     -----
-    Every key is required (no silent defaults: the file is the single source of truth).
+    Every key is required (no silent defaults: the file is the single source of truth),
+    except ``published_inputs`` (false unless given) and ``weaker_than_default``.
     Key names follow ACRO's ``default.yaml`` where ACRO has one (``threshold``,
     ``zeros_are_disclosive``, ``nk_n``, ``nk_k``, ``p_ratio``, ``dof_threshold``), without
     ACRO's ``safe_`` prefix; ``rounding`` selects nearest or OpenSAFELY midpoint-6 rounding.
@@ -274,7 +297,8 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
             raise PolicyError(
                 f"policy {name_or_path!r}: unknown preset (expected one of "
                 f"{', '.join(PRESETS)}, or the path of a YAML file). "
-                "How to fix: pass --policy default, --policy strict or --policy FILE."
+                "How to fix: pass --policy default, --policy strict, --policy public (a "
+                "store of published files only) or --policy FILE."
             )
         policy = preset(name_or_path)
         _check_weaker(policy, f"preset {name_or_path!r}")
@@ -286,7 +310,7 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise PolicyError(
             f"{path}: cannot read policy file ({reason}). "
-            "How to fix: check the path, or use a preset (default, strict)."
+            f"How to fix: check the path, or use a preset ({', '.join(PRESETS)})."
         ) from None
     return parse_policy(text, where=str(path))
 
@@ -347,7 +371,7 @@ def _parse(text: str, where: str) -> Policy:
             f"{where}: expected a mapping of policy keys, got {type(data).__name__}. "
             "How to fix: write one 'key: value' per line, as in ldsa/policies/default.yaml."
         )
-    allowed = (*_REQUIRED, WEAKER_KEY)
+    allowed = (*_REQUIRED, *_OPTIONAL)
     unknown = sorted(str(key) for key in data if key not in allowed)
     if unknown:
         raise PolicyError(
@@ -361,6 +385,8 @@ def _parse(text: str, where: str) -> Policy:
             "How to fix: add them; every key is required (see ldsa/policies/default.yaml)."
         )
     values: dict[str, Any] = {key: _check_value(where, key, data[key]) for key in _REQUIRED}
+    if PUBLISHED_KEY in data:
+        values[PUBLISHED_KEY] = _check_value(where, PUBLISHED_KEY, data[PUBLISHED_KEY])
     if WEAKER_KEY in data:
         values[WEAKER_KEY] = _check_reason(where, data[WEAKER_KEY])
     policy = Policy(**values)
@@ -432,7 +458,7 @@ def _check_value(where: str, key: str, value: object) -> object:
         if isinstance(value, str) and pattern.fullmatch(value):
             return value
         return _wrong(where, key, expected, value)
-    if key == "zeros_are_disclosive":
+    if key in ("zeros_are_disclosive", PUBLISHED_KEY):
         if isinstance(value, bool):
             return value
         return _wrong(where, key, "true or false", value)
@@ -464,3 +490,44 @@ def _kind(value: object) -> str:
     if len(shown) > 40:
         return f"a {type(value).__name__} of {len(shown)} characters"
     return f"{shown} ({type(value).__name__})"
+
+
+def check_policy_for_store(policy: Policy, source_kind: str, *, where: str) -> None:
+    """Refuse a policy for published inputs on a store that is not of published files.
+
+    Parameters
+    ----------
+    policy
+        The policy a run or a check is to use.
+    source_kind
+        Where the store's data came from (``Store.source_kind``, or what a run manifest
+        records): ``public``, ``dummy`` or ``extract``.
+    where
+        Names the store or release in the message.
+
+    Raises
+    ------
+    PolicyError
+        When ``policy.published_inputs`` and ``source_kind`` is not ``public``: released
+        unchanged, the small counts of a record-level extract (or of a dummy one, which
+        stands for it) would disclose about people.
+
+    Notes
+    -----
+    Every other policy runs on every store.
+    """
+    if not policy.published_inputs or source_kind == PUBLISHED_SOURCE_KIND:
+        return
+    kinds = {
+        "dummy": "generated dummy data (`ldsa dummy`), which stands for a record-level extract",
+        "extract": "a record-level extract",
+    }
+    made = kinds.get(source_kind, f"a source of kind {source_kind!r}")
+    raise PolicyError(
+        f"{where}: made from {made}, but policy {policy.name!r} releases every count "
+        f"unchanged ({PUBLISHED_KEY}: true), which is safe only for aggregates already "
+        "published (expected a store prepared by `ldsa prepare --from public DIR STORE`). "
+        "How to fix: use --policy default (or strict, or your own file without "
+        f"{PUBLISHED_KEY}) on this store, or --policy {policy.name} with a store of "
+        "published files."
+    )

@@ -1,7 +1,10 @@
 """``ldsa check``: an independent scan of released CSVs and HTML tables for breaches.
 
 Reads the released files only, never the records: it is a second line of defence that
-does not trust the layer it checks.
+does not trust the layer it checks. Under a policy for published inputs (the ``public``
+preset) a small count is no finding (it is published already), and every other check
+runs as under any policy; such a policy is refused for a release whose run manifest does
+not record a store of published files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ldsa.sdc.checker import published_sources
 from ldsa.sdc.differencing import Breach, scan_relations
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.primary import is_unsafe_count
@@ -92,7 +96,15 @@ def check_release(reports_dir: str | os.PathLike[str], policy: Policy) -> CheckR
 
     See :func:`scan_outputs` (each table) and
     :func:`~ldsa.sdc.differencing.scan_relations` (across files).
+
+    Raises
+    ------
+    PolicyError
+        Under a policy for published inputs, when the folder's run manifest does not
+        record a store of published files (:func:`~ldsa.sdc.checker.published_sources`):
+        its small counts must be judged under a policy that protects them.
     """
+    published_sources(reports_dir, policy)
     tables = scan_outputs(reports_dir, policy, relations=False)
     across = scan_relations(Path(reports_dir), policy)
     rules = {breach: FindingRule(breach.value) for breach in Breach}
@@ -133,7 +145,10 @@ def scan_outputs(
     among the cells of a row or column whose published total is a number. A statistic
     derives from the count whose column name starts with the same word (``la_rate`` and
     ``la_lower`` from ``la_count`` or ``la_cases_count``; HTML names come from
-    ``data-column``): it must be withheld wherever that count is ``[c]``.
+    ``data-column``): it must be withheld wherever that count is ``[c]``. Under a policy
+    for published inputs no count is below the threshold
+    (:func:`~ldsa.sdc.primary.is_unsafe_count`); negative, unmarked, unrounded,
+    recoverable and derived cells are findings as under any policy.
 
     References
     ----------
