@@ -6,8 +6,11 @@ the authority (``<la_code>/tables/*.csv``, ``<la_code>/<template>.html``), and p
 the same bytes (fixed timestamps, sorted members, a fixed workbook date), and each file is
 written atomically: a killed run leaves no half-written zip under its final name.
 
-- ``<la_code>.zip``: ``<la_code>/README.txt``, the reports and ``<la_code>/tables/*.csv``
-  (the reports' download links work once it is unpacked).
+- ``<la_code>.zip``: ``<la_code>/README.txt``, the reports and ``<la_code>/tables/*.csv``.
+  Every relative link works once it is unpacked, anywhere: the CSV links beside each chart
+  as on the site, and the links that lead out of the authority's folder on the site (to the
+  index, the zip itself and the workbook) point at the README in the zip's copy of a
+  report (:func:`offline_report`); the CSVs are byte for byte the published ones.
 - ``<la_code>.xlsx``: laid out after the GSS guidance on releasing statistics in
   spreadsheets: a cover sheet, contents, notes, then one sheet per released table; markers
   ``[c]`` and ``[u]`` as text, numbers as numbers, header rows frozen, no merged cells.
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -172,7 +177,10 @@ def write_bundle(bundle: Bundle, reports_dir: Path) -> list[Path]:
 def zip_bytes(bundle: Bundle, texts: dict[Path, str]) -> bytes:
     """The zip: ``<la_code>/README.txt``, the reports, then ``<la_code>/tables/*.csv``."""
     members = [(README, readme(bundle).encode("utf-8"))]
-    members += [(f"{r.path.name}", r.path.read_bytes()) for r in bundle.reports]
+    members += [
+        (r.path.name, offline_report(r.path.read_bytes().decode(), bundle.la_code, bundle.la_name))
+        for r in bundle.reports
+    ]
     members += [(f"tables/{t.file_name}", texts[t.path].encode("utf-8")) for t in bundle.tables]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -183,6 +191,31 @@ def zip_bytes(bundle: Bundle, texts: dict[Path, str]) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data, compresslevel=6)
     return buffer.getvalue()
+
+
+#: A report's link to the site's index of every authority.
+_INDEX_LINK = re.compile(r'<a href="\.\./index\.html">[^<]*</a>')
+#: Any other link out of the authority's folder, with its text.
+_OUTSIDE_LINK = re.compile(r'<a href="\.\./[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+
+
+def offline_report(page: str, la_code: str, la_name: str) -> bytes:
+    """A report as the zip holds it: the same page, except for its links out of the
+    authority's folder, which lead nowhere once the zip is unpacked on its own. The link to
+    the index of every authority becomes one to the README; the paragraph linking the zip
+    and the workbook says that the files come from the zip and where the workbook is; any
+    other such link keeps its text, unlinked. Returned as UTF-8 bytes."""
+    code = re.escape(la_code)
+    page = _INDEX_LINK.sub(f'<a href="{README}">About these files (README)</a>', page)
+    downloads = re.compile(rf'<p>[^<]*<a href="\.\./{code}\.zip"[^>]*>.*?</p>', re.DOTALL)
+    note = (
+        f"<p>These files come from {la_code}.zip: every report and table for "
+        f'{html.escape(la_name)} (listed in <a href="{README}">{README}</a>). The '
+        f"same tables as one spreadsheet, {la_code}.xlsx, are published beside the "
+        "zip.</p>"
+    )
+    page = downloads.sub(lambda _match: note, page)
+    return _OUTSIDE_LINK.sub(lambda match: match.group(1), page).encode("utf-8")
 
 
 def readme(bundle: Bundle) -> str:

@@ -25,7 +25,7 @@ from ldsa.run.templates import (
     measures_of,
     select,
 )
-from tests.bundles import check_workbook, check_zip, released_tables
+from tests.bundles import check_links, check_workbook, check_zip, released_tables
 
 TEMPLATES = discover()
 
@@ -192,7 +192,8 @@ def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Pat
     """Every registered template, run by the batch for the smallest and the largest
     authority of the small store: every job ok, every page ends with the disclosure
     section and links to its CSVs, every CSV has its record, the scan finds nothing, and
-    each authority's zip and workbook hold every report and table."""
+    each authority's zip and workbook hold every report and table: the zip unpacked on its
+    own has no broken link, the workbook readable headers and sheet names."""
     store = Store(small_store)
     people = store.all_la_table("population_bands").groupby("la_code")["population"].sum()
     codes = [str(people.idxmin()), str(people.idxmax())]
@@ -220,6 +221,7 @@ def test_every_template_runs_on_the_dummy_store(small_store: Path, tmp_path: Pat
             files = {f.rsplit("/", 1)[-1] for r in records for f in r.files}
             assert mine <= files
         reports = tmp_path / "reports"
-        check_zip(reports / f"{code}.zip", code, reports)
+        check_zip(reports / f"{code}.zip", code, store.authority(code).la_name, reports)
+        assert check_links(reports / f"{code}.zip", tmp_path / f"unpacked-{code}") > len(tables)
         sheets = check_workbook(reports / f"{code}.xlsx", released_tables(reports, code))
-        assert len(sheets) == 3 + len(tables)
+        assert len(sheets) == 4 + len(tables)

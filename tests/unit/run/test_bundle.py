@@ -13,15 +13,17 @@ from ldsa.run import bundle as bundle_module
 from ldsa.run.bundle import (
     Bundle,
     ReportFile,
+    TableFile,
     bundle_paths,
+    offline_report,
     readme,
     remove_bundles,
     table_files,
     write_bundle,
 )
 from ldsa.run.job import JobSpec
-from ldsa.run.workbook import cell_value, decimals, sheet_names
-from tests.bundles import check_workbook, check_zip, released_tables
+from ldsa.run.workbook import cell_value, column_header, decimals, sheet_names
+from tests.bundles import check_links, check_workbook, check_zip, released_tables
 
 LA = "E06000001"
 TABLES = {
@@ -39,6 +41,19 @@ TABLES = {
 }
 
 
+#: A report's links as the report template writes them: to the index, the CSVs beside
+#: each chart, the authority's zip and workbook, and once more out of the folder.
+PAGE = (
+    '<html><link rel="icon" href="data:,"><p><a href="../index.html">All authorities</a></p>'
+    f'<a href="tables/{LA}_overview_headline.csv" download>{LA}_overview_headline.csv</a>'
+    '<svg><use href="#m1"/></svg><a href="#release-heading">Downloads</a>'
+    f'<p>Everything for Hartlepool in one download: <a href="../{LA}.zip" download>every '
+    f'report and table (zip)</a> · <a href="../{LA}.xlsx" download>every table in one '
+    'spreadsheet (Excel)</a>.</p><p>See <a href="../E06000002/{template}.html">a '
+    "neighbour</a>.</p></html>"
+)
+
+
 @pytest.fixture
 def release(tmp_path: Path) -> Bundle:
     """A released folder of one authority (three reports, four tables) and its bundle."""
@@ -52,7 +67,7 @@ def release(tmp_path: Path) -> Bundle:
     reports = []
     for template in templates:
         page = reports_dir / LA / f"{template}.html"
-        page.write_text(f"<html>{template}</html>", encoding="utf-8")
+        page.write_text(PAGE.format(template=template), encoding="utf-8")
         reports.append(ReportFile(template, template.capitalize(), "ab" * 32, page))
     return Bundle(
         LA, "Hartlepool", "unitary", "North East", "1 March 2020 to 31 March 2022",
@@ -78,7 +93,7 @@ def test_zip_and_workbook_hold_every_released_file(release: Bundle, tmp_path: Pa
     reports_dir = tmp_path / "reports"
     zip_path, workbook_path = write_bundle(release, reports_dir)
     assert (zip_path, workbook_path) == bundle_paths(reports_dir, LA)
-    members = check_zip(zip_path, LA, reports_dir)
+    members = check_zip(zip_path, LA, "Hartlepool", reports_dir)
     assert members[1:4] == [
         f"{LA}/cases.html",
         f"{LA}/cases_and_testing.html",
@@ -86,25 +101,57 @@ def test_zip_and_workbook_hold_every_released_file(release: Bundle, tmp_path: Pa
     ]
     assert f"{LA}/notes.txt" not in members
     names = check_workbook(workbook_path, released_tables(reports_dir, LA))
-    assert len(names) == 3 + len(TABLES)
+    assert len(names) == 4 + len(TABLES)
+
+
+def test_every_link_of_the_unpacked_zip_resolves(release: Bundle, tmp_path: Path) -> None:
+    """Unpacked on its own, the zip's reports link only to files it holds: the CSVs beside
+    each chart as on the site; the links to the index, the zip and the workbook (outside the
+    authority's folder) lead to the README or say where the workbook is, unlinked."""
+    zip_path, _ = write_bundle(release, tmp_path / "reports")
+    # per report: the README twice and one CSV; the README lists itself, 3 reports, the CSVs
+    assert check_links(zip_path, tmp_path / "unpacked") == 3 * 3 + 1 + 3 + len(TABLES)
+    page = (tmp_path / "unpacked" / LA / "overview.html").read_text(encoding="utf-8")
+    assert '<a href="README.txt">About these files (README)</a>' in page
+    assert f"These files come from {LA}.zip: every report and table for Hartlepool" in page
+    assert f"{LA}.xlsx, are published beside the zip" in page
+    assert "See a neighbour." in page
+    assert 'href="../' not in page
+    assert f'<a href="tables/{LA}_overview_headline.csv" download>' in page
+
+
+def test_offline_report_keeps_a_page_without_outside_links() -> None:
+    """A page with no link out of its folder is kept byte for byte."""
+    page = '<p><a href="tables/a.csv">a.csv</a> and <a href="#top">top</a> Ünïcode</p>\n'
+    assert offline_report(page, LA, "Hartlepool") == page.encode("utf-8")
 
 
 def test_workbook_cells(release: Bundle, tmp_path: Path) -> None:
-    """Markers and formula-like text stay text, numbers keep their decimals, codes with
-    leading zeros stay text, and a table without rows still has its header."""
+    """Markers and formula-like text stay text, an empty cell is [x], numbers keep their
+    decimals, codes with leading zeros stay text, headers are readable with the
+    authority's and region's names, and a table without rows still has its header."""
     _, workbook_path = write_bundle(release, tmp_path / "reports")
     book = openpyxl.load_workbook(workbook_path)
-    sheet = book[next(n for n in book.sheetnames if n.endswith("overview_headline"))]
+    sheet = book[next(n for n in book.sheetnames if n.endswith(" Headline"))]
+    assert [c.value for c in sheet[3]] == [
+        "Measure code", "Local authority code", "Period start (date)", "Hartlepool: count",
+        "Hartlepool: rate per 100,000 over the period", "Hartlepool: lower 95% limit",
+    ]  # fmt: skip
+    assert sheet["D3"].alignment.wrap_text
     assert [c.value for c in sheet[4]] == ["cases", LA, "2020-03-02", 1975042, 31012.7, -3]
     assert sheet["D4"].number_format == "#,##0"
     assert sheet["E4"].number_format == "#,##0.00"
     assert [c.value for c in sheet[5]][3:] == ["[c]", "[c]", "[u]"]
     assert sheet["D6"].value == "=1+1"
     assert sheet["D6"].data_type == "s"
-    assert sheet["E6"].value is None
+    assert sheet["E6"].value == "[x]"
     assert sheet["F6"].value == "007"
-    empty = book[next(n for n in book.sheetnames if n.endswith("_empty"))]
-    assert [c.value for c in empty[3]] == ["period_start", "cases_count"]
+    empty = book[next(n for n in book.sheetnames if n.endswith(" Empty"))]
+    assert [c.value for c in empty[3]] == ["Period start (date)", "Cases"]
+    columns = list(book["Columns"].iter_rows(min_row=4, values_only=True))
+    assert (4, sheet.title, "Hartlepool: count", "la_count") in columns
+    notes = [row[1] for row in book["Notes"].iter_rows(min_row=4, values_only=True)]
+    assert any(note.startswith("[x]: nothing to show") for note in notes)
     cover = [row[0] for row in book["Cover"].iter_rows(values_only=True)]
     assert "DUMMY DATA" in cover[1]
     assert "Hartlepool (E06000001), unitary, North East" in cover
@@ -129,6 +176,7 @@ def test_readme(release: Bundle) -> None:
         "Disclosure policy: default (version 1.0)",
         "[c] withheld to protect confidentiality",
         "[u] not shown because it is too unreliable",
+        "README.txt: this file.",
         f"tables/{LA}_overview_headline.csv: Overview report: headline.",
         "overview.html: the Overview report",
         f"Store SHA-256: {'cd' * 32}",
@@ -159,6 +207,7 @@ def test_a_failed_write_leaves_no_bundle(
 @pytest.mark.parametrize(
     ("text", "value", "places"),
     [
+        ("", "[x]", 0),
         ("12", 12, 0),
         ("-3.0", -3.0, 1),
         ("0.25", 0.25, 2),
@@ -184,6 +233,64 @@ def test_sheet_names_are_short_and_unique(release: Bundle) -> None:
     names = sheet_names([dataclasses.replace(t, name="x" * 40) for t in tables])
     assert len(set(names)) == len(names)
     assert all(len(n) <= 31 for n in names)
+
+
+def _table(template: str, name: str) -> TableFile:
+    return TableFile(template, name, Path(f"{LA}_{template}_{name}.csv"))
+
+
+def test_sheet_names_are_cut_at_a_word() -> None:
+    """A long name is cut at a word and never ends on 'by'; a name two reports share
+    starts with its report's word (not the table's own first word again); known
+    abbreviations keep a name meaningful within 31 characters."""
+    tables = [
+        _table("cases_and_testing", "cases_over_time"),
+        _table("overview", "cases_over_time"),
+        _table("inequalities", "all_cause_asmr_by_deprivation"),
+        _table("mortality", "deaths_by_place_of_death_and_the_week_of_registration"),
+        _table("mortality", "life_expectancy"),
+        _table("overview", "a" * 40),
+    ]
+    assert sheet_names(tables) == [
+        "1 Testing cases over time",
+        "2 Overview cases over time",
+        "3 All cause ASMR by IMD",
+        "4 Deaths by place of death",
+        "5 Life expectancy",
+        "6 " + "a" * 29,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "table", "header"),
+    [
+        ("la_weekly_rate", "cases_over_time", "Hartlepool: average weekly rate per 100,000"),
+        ("region_cases_count", "cases_over_time", "North East: cases"),
+        ("england_positivity_lower", "testing", "England: positivity (%), lower 95% limit"),
+        ("cis_one_in_n", "positivity_over_time",
+         "Survey area: positivity as around 1 in N people (N)"),
+        ("la_rate", "cases_cumulative", "Hartlepool: rate per 100,000 since the period began"),
+        ("la_rate", "headline", "Hartlepool: rate per 100,000 over the period"),
+        ("la_smr_upper", "standardised",
+         "Hartlepool: standardised mortality ratio (England = 100), upper 95% limit"),
+        ("value", "case_rate_deciles", "Case rate per 100,000 over the period"),
+        ("value", "covid_asmr_by_deprivation",
+         "Age-standardised mortality rate per 100,000 a year"),
+        ("expected", "excess_deaths", "Deaths expected (2015-2019 baseline)"),
+        ("expected_lower", "excess_deaths",
+         "Deaths expected (2015-2019 baseline), lower 95% limit"),
+        ("period_start", "headline", "Period start (date)"),
+        ("weekly_rate_upper", "neighbourhoods", "Average weekly rate per 100,000, upper 95% limit"),
+        ("new_thing_count", "headline", "New thing count"),
+        ("la_new_thing", "headline", "Hartlepool: new thing"),
+    ],
+)  # fmt: skip
+def test_column_headers(column: str, table: str, header: str) -> None:
+    """Headers say what a column holds, with its unit and its area's name; a column the
+    dictionary does not know keeps its name, in words."""
+    areas = {"la": "Hartlepool", "region": "North East", "england": "England",
+             "cis": "Survey area"}  # fmt: skip
+    assert column_header(column, areas, table) == header
 
 
 def test_job_tables_leave_a_longer_template_alone(tmp_path: Path) -> None:
