@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import importlib.metadata
 import platform
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +110,35 @@ def _released(output: dict[str, Any]) -> bool:
     return output.get("output_type") in ("execute_result", "display_data")
 
 
+#: A report's figure (:class:`ldsa.report.figures.FigureOutput`) and its caption.
+_FIGURE = re.compile(
+    r'<figure class="ldsa-figure">.*?<figcaption>(.*?)</figcaption></figure>', re.DOTALL
+)
+
+
+def scrolling_figures(body: str) -> str:
+    """Put every figure in a focusable scrolling region named by its caption, as tables
+    are: on a narrow screen a chart keeps a width at which its labels are legible and
+    scrolls sideways in its box (the stylesheet sets the width), and keyboard users can
+    scroll it (WCAG 1.4.10, 2.1.1)."""
+
+    def wrap(match: re.Match[str]) -> str:
+        label = html.escape(html.unescape(match.group(1)), quote=True)
+        return (
+            f'<div class="figure-scroll" role="region" tabindex="0" aria-label="{label}">'
+            f"{match.group(0)}</div>"
+        )
+
+    return _FIGURE.sub(wrap, body)
+
+
 def render_page(header: ReportHeader, body: str, release: ReleaseSummary) -> str:
     """Wrap a notebook body in the report page: title block, dummy banner, the disclosure
     note with the report's downloads, provenance footer."""
     page = PAGES.get_template("report.html.j2")
     return page.render(
-        header=header, body=Markup(body), release=release, versions=package_versions()
+        header=header,
+        body=Markup(scrolling_figures(body)),
+        release=release,
+        versions=package_versions(),
     )

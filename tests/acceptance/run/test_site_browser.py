@@ -170,8 +170,9 @@ def test_the_list_works_without_javascript(site: str) -> None:
 
 def test_release_in_the_browser(release: str, tmp_path: Path) -> None:
     """A real release at 1280 and 400 px: the index and every report load without console
-    errors or requests outside the site, every link and download resolves, and axe-core
-    finds no serious or critical violation. Screenshots of one report at both widths are
+    errors or requests outside the site, every link and download resolves, no page scrolls
+    sideways, chart labels read at 11 px or more, and axe-core finds no serious or critical
+    violation. Screenshots of one report at both widths are
     kept in the test's folder."""
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
@@ -203,6 +204,15 @@ def test_release_in_the_browser(release: str, tmp_path: Path) -> None:
             assert len(pages) == 1 + len(discover())
             for href in pages:
                 page.goto(release + href)
+                # The page never scrolls sideways: wide tables and charts scroll in their box.
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, (width, href, wide)
+                # A chart's 10-unit labels read at 11 px or more (6 px at 400 px before).
+                smallest = page.evaluate(
+                    "() => Math.min(99, ...[...document.querySelectorAll('svg[role=img]')]"
+                    ".map(s => 10 * s.getBoundingClientRect().width / s.viewBox.baseVal.width))"
+                )
+                assert smallest >= 11, (width, href, smallest)
                 links = page.locator("a[href]:not([href^='#'])").evaluate_all(
                     "els => els.map(e => e.href)"
                 )
