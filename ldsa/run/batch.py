@@ -7,8 +7,10 @@ at the first failure.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import importlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
@@ -160,6 +162,7 @@ def run_batch(
             results[(spec.la_code, spec.template)] = dataclasses.replace(kept, resumed=True)
         else:
             pending.append(spec)
+    _warm_templates(plan, pending)
     bar = tqdm(
         total=len(specs),
         initial=len(results),
@@ -186,6 +189,21 @@ def run_batch(
     ordered = [results[k] for k in sorted(results)]
     write_manifest(plan, ordered)
     return ordered
+
+
+def _warm_templates(plan: BatchPlan, pending: list[JobSpec]) -> None:
+    """Let each template about to run compute what all its reports share, once, before
+    the jobs start: its report module's ``warm_batch(store, policy, period_start,
+    period_end)``, if it has one (the projections template: every authority's backtest
+    for the national summary). A failure here is left to the jobs, which compute the
+    same themselves and fail one by one, isolated."""
+    names = {spec.template for spec in pending}
+    for template in plan.templates:
+        module = template.notebook().get("metadata", {}).get("ldsa", {}).get("report")
+        warm = getattr(importlib.import_module(str(module)), "warm_batch", None) if module else None
+        if template.name in names and warm is not None:
+            with contextlib.suppress(Exception):
+                warm(plan.store, plan.loaded_policy, plan.period_start, plan.period_end)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -335,6 +335,38 @@ def recalibrate(quantiles: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def recalibrated_totals(
+    draws: npt.ArrayLike, past: pd.DataFrame, *, scored_weeks: int
+) -> tuple[Floats, Floats, Floats]:
+    """Weekly totals of simulated daily cases with their raw and recalibrated quantiles.
+
+    Each week is recalibrated on the past projections made as many weeks ahead
+    (:func:`calibration`). A week beyond ``scored_weeks`` (the weeks the backtest scored)
+    takes the last scored week's bias, and its intervals are widened (or narrowed) on the
+    log scale by as much as that week's were, not by the same factor: the error the
+    backtest measured carries on, without compounding with the simulation's own growing
+    spread.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Totals (``n_sims x weeks``), raw quantiles and recalibrated quantiles
+        (``weeks x 5``, :data:`~ldsa.stats.scoring.QUANTILES`).
+    """
+    totals = _weekly_totals(draws)
+    raw = np.asarray(np.quantile(totals, QUANTILES, axis=0).T, dtype=float)
+    scored = max(1, min(len(raw), scored_weeks))
+    fitted = [calibration(past, week) for week in range(1, scored + 1)]
+    bias, inner, outer = fitted[-1]
+    logs = np.log1p(raw)
+    ref = logs[scored - 1]
+    for week in range(scored, len(raw)):
+        extra50 = (inner - 1) * (ref[3] - ref[1]) / max(logs[week, 3] - logs[week, 1], 1e-9)
+        extra90 = (outer - 1) * (ref[4] - ref[0]) / max(logs[week, 4] - logs[week, 0], 1e-9)
+        fitted.append((bias, max(1 + extra50, 1e-3), max(1.0, 1 + extra90)))
+    return totals, raw, _shifted(raw, fitted)
+
+
 def _shifted(raw: Floats, fitted: Sequence[Calibration]) -> Floats:
     """Quantiles (one row per week: 5%, 25%, 50%, 75%, 95%) moved by each week's bias and
     stretched by its factors around the median, on the log scale; the 50% interval kept

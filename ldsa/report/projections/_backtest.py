@@ -11,13 +11,14 @@ import pandas as pd
 from ldsa import sdc
 from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.projections import _charts
-from ldsa.report.projections._common import SEED, WINDOW
+from ldsa.report.projections._common import SCORED_WEEKS, SEED, WINDOW
+from ldsa.report.projections._national import ENGLAND, BatchFigures, batch_figures
 from ldsa.report.projections._projection import ProjectionSections
 from ldsa.report.tables import ReleasedTable
 from ldsa.stats.projection import backtest, summarise_backtest
 
 #: Weeks ahead scored, and the first weeks of the period left for R to settle.
-WEEKS_AHEAD = 2
+WEEKS_AHEAD = SCORED_WEEKS
 BURN_IN_WEEKS = 6
 #: Simulations per past projection (fewer than the live projection's: about 100 of them).
 BACKTEST_SIMS = 300
@@ -28,18 +29,26 @@ _METHOD = "the report's projection method, made at the end of every past week"
 class BacktestSections(ProjectionSections):
     """How well the same method would have done at past dates."""
 
+    @functools.cached_property
+    def batch(self) -> BatchFigures:
+        """What every projections report of the batch shares (computed once, cached)."""
+        return batch_figures(self, [self.la_code, self.context.authority.region_code, ENGLAND])
+
     def _scores(self, level: str) -> pd.DataFrame:
-        key = f"backtest_{level}"
-        if key not in self._frames:
-            cases = self.daily(level)
-            weeks = self.complete_weeks[BURN_IN_WEEKS:]
-            origins = [int(i) for i in self.week_rows(weeks)]
-            weights = [self.serial_interval(w + pd.Timedelta(days=6)).weights() for w in weeks]
-            self._frames[key] = backtest(
+        """The backtest of a level (``la``, ``region``, ``england``), from the batch's."""
+        area = {"la": self.la_code, "region": self.context.authority.region_code}
+        return self.batch.scores[area.get(level, ENGLAND)]
+
+    def backtest_of(self, cases: np.ndarray) -> pd.DataFrame:
+        """The backtest of daily cases over :attr:`days`: a projection made at the end of
+        every complete week after the burn-in, scored :data:`WEEKS_AHEAD` weeks ahead."""
+        weeks = self.complete_weeks[BURN_IN_WEEKS:]
+        origins = [int(i) for i in self.week_rows(weeks)]
+        weights = [self.serial_interval(w + pd.Timedelta(days=6)).weights() for w in weeks]
+        return backtest(
                 cases, origins, weights, weeks_ahead=WEEKS_AHEAD, window=WINDOW,
                 n_sims=BACKTEST_SIMS, seed=SEED, min_events=self.policy.threshold,
             )  # fmt: skip
-        return self._frames[key]
 
     @functools.cached_property
     def backtest_summary(self) -> sdc.SafeTable:
@@ -51,6 +60,10 @@ class BacktestSections(ProjectionSections):
             summary.insert(0, "area", self.names()[level])
             frames.append(summary)
             events += [int(n) for n in summary["observed"]]
+        pooled = self.batch.pooled.copy()
+        pooled.insert(0, "area", self.pooled_name())
+        frames.append(pooled)
+        events += [int(n) for n in pooled["observed"]]
         table = pd.concat(frames, ignore_index=True).drop(columns="observed")
         table["week"] = [f"{w} week{'s' if w > 1 else ''} ahead" for w in table["week"]]
         values = ["projections", "coverage_50", "coverage_90", "mean_wis"]
@@ -60,8 +73,35 @@ class BacktestSections(ProjectionSections):
             decimals={"projections": 0, "coverage_50": 0, "coverage_90": 0, "mean_wis": 1},
             method=_METHOD,
             description="Backtest: coverage of the 50% and 90% intervals of past projections "
-            "and their mean weighted interval score (cases)",
+            "and their mean weighted interval score (cases): the area shown, England, and "
+            "every authority's own projections pooled",
         )  # fmt: skip
+
+    def pooled_name(self) -> str:
+        """The pooled rows' area: "All 309 authorities"."""
+        return f"All {self.batch.authorities} authorities"
+
+    def national_messages(self) -> list[str]:
+        """The authority's one-week-ahead coverage beside every authority's, in plain words
+        (released values only)."""
+        table = self.backtest_summary
+        rows = {table.text(r, "area"): r for r in range(table.n_rows)
+                if table.text(r, "week") == "1 week ahead"}  # fmt: skip
+        pooled = rows.get(self.pooled_name())
+        if pooled is None or table.status(pooled, "coverage_50").suppressed:
+            return []
+        line = (
+            f"Across all authorities, past projections one week ahead held the outcome inside "
+            f"their 50% interval {table.text(pooled, 'coverage_50')}% of the time and inside "
+            f"their 90% interval {table.text(pooled, 'coverage_90')}% (the aim: 50% and 90%)"
+        )
+        mine = rows.get(self.names()[self.level])
+        if mine is not None and not table.status(mine, "coverage_50").suppressed:
+            line += (
+                f"; for {self.names()[self.level]}, {table.text(mine, 'coverage_50')}% and "
+                f"{table.text(mine, 'coverage_90')}%"
+            )
+        return [line + "."]
 
     def backtest_table(self) -> ReleasedTable | Notice:
         """The backtest's scores as a table."""

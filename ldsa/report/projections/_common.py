@@ -21,6 +21,9 @@ WINDOW = 7
 #: Recent whole weeks whose cases the authority's projection rests on (the serial
 #: interval reaches about three weeks back).
 RECENT_WEEKS = 3
+#: Weeks ahead the backtest scores (the projection's later weeks are recalibrated as the
+#: last of them).
+SCORED_WEEKS = 2
 #: Simulations per projection.
 N_SIMS = 1000
 SEED = 20200301
@@ -64,10 +67,16 @@ class ProjectionsBase(Report):
         key = f"daily_{level}"
         if key not in self._arrays:
             rows = self.context.table(level, "cases")
-            counts = rows.groupby("date")["cases"].sum()
-            counts.index = pd.DatetimeIndex(counts.index)
-            self._arrays[key] = counts.reindex(self.days, fill_value=0).to_numpy(dtype=float)
+            self._arrays[key] = self.daily_from(rows.groupby("date")["cases"].sum())
         return self._arrays[key]
+
+    def daily_from(self, counts: pd.Series | None) -> np.ndarray:
+        """Cases per day (a series indexed by date; None: none) over :attr:`days`."""
+        if counts is None:
+            return np.zeros(len(self.days))
+        counts = counts.copy()
+        counts.index = pd.DatetimeIndex(counts.index)
+        return counts.reindex(self.days, fill_value=0).to_numpy(dtype=float)
 
     @functools.cached_property
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -118,13 +127,17 @@ class ProjectionsBase(Report):
         weeks of cases are all released (so the projection adds nothing to them), else
         its region."""
         table = self.weekly_plan
-        if table is None or table.n_rows < RECENT_WEEKS:
-            return "region"
+        return "la" if table is not None and self.recent_weeks_released(table) else "region"
+
+    def recent_weeks_released(self, table: sdc.SafeTable) -> bool:
+        """Whether a weekly table of the cases plan releases the authority's cases of the
+        last :data:`RECENT_WEEKS` complete weeks."""
+        wanted = {str((w).date()) for w in self.complete_weeks[-RECENT_WEEKS:]}
         column = f"la_{CASES.count_column}"
-        recent = range(table.n_rows - RECENT_WEEKS, table.n_rows)
-        if any(table.status(r, column).suppressed for r in recent):
-            return "region"
-        return "la"
+        found = [r for r in range(table.n_rows) if table.text(r, "period_start") in wanted]
+        return len(found) == RECENT_WEEKS and not any(
+            table.status(r, column).suppressed for r in found
+        )
 
     def released_weeks(self, weeks: pd.DatetimeIndex) -> np.ndarray:
         """For each week, whether the plan releases the authority's cases of it and of the

@@ -12,18 +12,23 @@ from ldsa import sdc
 from ldsa.report.figures import FigureOutput, Notice
 from ldsa.report.measures import CASES
 from ldsa.report.projections import _charts
-from ldsa.report.projections._common import N_SIMS, SEED, WINDOW
+from ldsa.report.projections._common import N_SIMS, SCORED_WEEKS, SEED, WINDOW
 from ldsa.report.projections._r import ReproductionSections
 from ldsa.report.projections._scenarios import describe_change
 from ldsa.report.tables import ReleasedTable
 from ldsa.report.text import day_text
+from ldsa.stats.fatality import map_draws
 from ldsa.stats.projection import (
     MAX_PROJECTED_R,
     estimate_drift,
     project_cases,
     projectable,
-    weekly_quantiles,
+    recalibrated_totals,
 )
+from ldsa.stats.scoring import QUANTILES
+
+#: The column name of each quantile (``q5`` ... ``q95``).
+QUANTILE_NAMES = [f"q{round(q * 100):d}" for q in QUANTILES]
 
 #: Released columns of a projected week and the quantile each is.
 BANDS = {"median": "q50", "lower_50": "q25", "upper_50": "q75", "lower_90": "q5",
@@ -50,6 +55,22 @@ class ProjectionSections(ReproductionSections):
             seed=SEED, scenarios=self.scenarios,
             drift=estimate_drift(cases, weights, window=WINDOW),
         )  # fmt: skip
+
+    def _scores(self, level: str) -> pd.DataFrame:
+        """The level's backtest (see :class:`~._backtest.BacktestSections`)."""
+        raise NotImplementedError
+
+    @functools.cached_property
+    def weekly_draws(self) -> dict[str, np.ndarray]:
+        """Simulated cases per projected week (``n_sims x weeks``) of the baseline and each
+        scenario, recalibrated as the backtest's projections are: each week's draws moved
+        so that their quantiles are the recalibrated ones (the level's past errors)."""
+        past = self._scores(self.level)
+        out = {}
+        for name, draws in self._draws.items():
+            totals, raw, calibrated = recalibrated_totals(draws, past, scored_weeks=SCORED_WEEKS)
+            out[name] = map_draws(totals, raw, calibrated)
+        return out
 
     def projection_notice(self) -> Notice | None:
         """Why no projection is made (the last week's R is too high to project from, or
@@ -83,12 +104,13 @@ class ProjectionSections(ReproductionSections):
         """Projected cases per week: baseline and every scenario (median, 50% and 90%
         intervals), withheld when the last week holds fewer cases than the threshold."""
         frames = []
-        for name, draws in self._draws.items():
-            quantiles = weekly_quantiles(draws)
+        for name, totals in self.weekly_draws.items():
+            quantiles = dict(zip(QUANTILE_NAMES, np.quantile(totals, QUANTILES, axis=0),
+                                 strict=True))  # fmt: skip
             frame = self._weeks_ahead()
             frame.insert(0, "scenario", BASELINE if name == "baseline" else name)
             for column, q in BANDS.items():
-                frame[column] = quantiles[q].to_numpy()
+                frame[column] = quantiles[q]
             frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
         return sdc.release_estimates(

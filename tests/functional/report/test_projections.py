@@ -20,10 +20,14 @@ from ldsa.data.prepare import prepare_store
 from ldsa.data.store import Store
 from ldsa.errors import DisclosureError, InvalidParameterError
 from ldsa.report.figures import FigureOutput, Notice
-from ldsa.report.measures import CASES
-from ldsa.report.projections import Projections
+from ldsa.report.measures import CASES, COVID_DEATHS
+from ldsa.report.projections import Projections, _national
 from ldsa.report.projections._charts import fan_chart
+from ldsa.report.projections._deaths import LAG_WEEKS, released_rows
+from ldsa.report.projections._national import batch_figures
 from ldsa.report.projections._projection import BASELINE
+from ldsa.report.tables import ReleasedTable
+from ldsa.stats.projection import summarise_backtest
 from ldsa.stats.reproduction import serial_interval_for
 
 PERIOD = ("2020-03-01", "2022-03-31")
@@ -161,7 +165,8 @@ def test_projection_has_baseline_and_scenarios(large: Projections) -> None:
     assert (shown["upper_50"] <= shown["upper_90"]).all()
     if not shown.empty:
         assert table["median"].iloc[5] < table["median"].iloc[2]
-        assert "Fall by a fifth: if transmission fell by a fifth" in large.messages().lines[-1]
+        scenario = "Fall by a fifth: if transmission fell by a fifth"
+        assert any(line.startswith(scenario) for line in large.messages().lines)
 
 
 def test_incomplete_days_are_left_out(large: Projections) -> None:
@@ -174,7 +179,7 @@ def test_backtest_scores_are_released_summaries(large: Projections) -> None:
     """Coverage between 0 and 100 for the level shown and England, per week ahead."""
     frame = large.backtest_summary.released_frame()
     assert set(frame["week"]) == {"1 week ahead", "2 weeks ahead"}
-    assert frame["area"].iloc[-1] == "England"
+    assert list(frame["area"].iloc[-4:]) == ["England"] * 2 + [large.pooled_name()] * 2
     shown = frame.dropna()
     assert ((shown["coverage_90"] >= 0) & (shown["coverage_90"] <= 100)).all()
     assert (shown["coverage_90"] >= shown["coverage_50"]).all()
@@ -211,8 +216,75 @@ def test_cli_runs_projections_for_the_smallest_and_largest(
         assert (
             tmp_path / "reports" / code / "tables" / f"{code}_projections_projection.csv"
         ).is_file()
+    assert (tmp_path / "cache" / "projections").is_dir()  # the batch's figures, once
     check = subprocess.run(
         [*command, "check", str(tmp_path / "reports")],
         capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout[-2000:]
+
+
+def test_national_backtest_pools_every_authority_once(large: Projections) -> None:
+    """The pooled rows score every authority's own backtest together; the batch's scores
+    of an authority, its region and England are what the report would compute itself;
+    a second report reads them from the cache (nothing is computed again)."""
+    everything = batch_figures(large)
+    codes = large.context.store.geography.codes
+    assert everything.authorities == len(codes)
+    frames = [everything.scores[c] for c in codes if not everything.scores[c].empty]
+    expected = summarise_backtest(pd.concat(frames))
+    pd.testing.assert_frame_equal(everything.pooled, expected, check_dtype=False)
+    own = large.backtest_of(large.daily("region"))
+    pd.testing.assert_frame_equal(large._scores("region"), own, check_dtype=False)
+    pooled = large.backtest_summary.released_frame().iloc[-2:].reset_index(drop=True)
+    assert list(pooled["area"]) == [f"All {len(codes)} authorities"] * 2
+    assert list(pooled["projections"]) == list(expected["projections"])
+    assert pooled["coverage_90"].tolist() == pytest.approx(
+        expected["coverage_90"].tolist(), abs=0.5
+    )
+
+
+def test_batch_figures_are_computed_once(
+    large: Projections, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another report of the same store, policy and period reads the cached figures."""
+    batch_figures(large)
+    monkeypatch.setattr(_national, "compute", lambda report: pytest.fail("computed again"))
+    again = Projections.open(str(large.context.store.path), large.la_code, *PERIOD)
+    assert again.batch.authorities == large.batch.authorities
+    assert again.backtest_summary.to_csv_text() == large.backtest_summary.to_csv_text()
+
+
+@pytest.mark.parametrize("which", ["busy", "large", "small"])
+def test_projected_deaths_rest_on_released_counts(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """Where deaths are projected, the ratio's deaths and cases are sums of values the
+    plans release (the authority's own or its region's cells of the window), the table's
+    quantiles are in order, and it is withheld on fewer deaths than the threshold;
+    elsewhere a notice says why."""
+    report: Projections = request.getfixturevalue(which)
+    table = report.deaths_table()
+    ratio, whose, note = report._ratio
+    if ratio is None:
+        assert isinstance(table, Notice)
+        assert table.text.startswith("No deaths are projected")
+        return
+    assert isinstance(table, ReleasedTable)
+    assert ratio.deaths >= report.policy.threshold
+    if whose == "la":
+        cells = released_rows(
+            report.plan(COVID_DEATHS).table(report.la_code, output_id="t"), "la_covid_deaths_count"
+        )
+    else:
+        deaths, _ = report._region_rows()
+        cells = deaths
+        assert note == "" or report.names()["region"] in note
+    inside = [v for a, b, v in cells if str(ratio.first) <= a and b <= str(ratio.last)]
+    assert None not in inside
+    assert sum(int(v or 0) for v in inside) == ratio.deaths
+    frame = report.projected_deaths.released_frame().dropna()
+    assert (frame["lower_90"] <= frame["median"]).all()
+    assert (frame["median"] <= frame["upper_90"]).all()
+    lagged = pd.Timestamp(frame["cases_from"].iloc[0]) + pd.Timedelta(weeks=LAG_WEEKS)
+    assert pd.Timestamp(frame["period_start"].iloc[0]) == lagged
