@@ -75,10 +75,15 @@ def r_lines(
 
 
 def fan_chart(
-    projection: sdc.SafeTable, observed: sdc.SafeTable | None, *, name: str, note: str
+    projection: sdc.SafeTable,
+    observed: sdc.SafeTable | None,
+    *,
+    name: str,
+    note: str,
+    column: str = f"la_{CASES.count_column}",
 ) -> FigureOutput:
-    """Released weekly cases of the last 12 weeks (if given), then projected cases per
-    week: the median with 50% and 90% intervals as bands."""
+    """Released weekly cases (``column`` of ``observed``) of the last 12 weeks (if given),
+    then projected cases per week: the median with 50% and 90% intervals as bands."""
     projection = sdc.require_safe(projection, "fan_chart")
     figure, axes = new_figure()
     x = _middays(projection)
@@ -97,7 +102,7 @@ def fan_chart(
             rows=range(max(0, observed.n_rows - 12), observed.n_rows),
         )
         seen = _middays(recent)
-        axes.plot(seen, values_of(recent, f"la_{CASES.count_column}"), color=OBSERVED,
+        axes.plot(seen, values_of(recent, column), color=OBSERVED,
                   linewidth=1.8, marker="o", markersize=3, label="Cases (released)")  # fmt: skip
         first = seen[0] if len(seen) else first
     axes.set_ylim(bottom=0)

@@ -152,6 +152,10 @@ class DeathsSections(BacktestSections):
     """Deaths to expect from the projected cases."""
 
     @functools.cached_property
+    def _region_weekly(self) -> sdc.SafeTable | None:
+        return self._find_region_weekly()
+
+    @functools.cached_property
     def _ratio(self) -> tuple[Ratio | None, str, str]:
         """The ratio used, whose it is ("la" or "region"), and a note (why the region's
         is used, or why there is none)."""
@@ -184,12 +188,35 @@ class DeathsSections(BacktestSections):
         deaths = self.plan_of(COVID_DEATHS, member).table(
             member, output_id=self.uid("region_deaths_plan")
         )
-        source = self.la_code if self.step(CASES) is sdc.TimeStep.WEEK else member
-        cases = self.plan_of(CASES, source).table(source, output_id=self.uid("region_cases_plan"))
-        rows = released_rows(cases, f"region_{CASES.count_column}")
-        if self.plan_of(CASES, source).step(source) is not sdc.TimeStep.WEEK:
-            rows = []
+        weekly = self._region_weekly
+        rows = [] if weekly is None else released_rows(weekly, f"region_{CASES.count_column}")
         return released_rows(deaths, f"region_{COVID_DEATHS.count_column}"), rows
+
+    def region_weekly(self) -> sdc.SafeTable | None:
+        """The region's released weekly cases of the complete weeks (see
+        :meth:`_find_region_weekly`), offered as a CSV: the fan chart draws them."""
+        table = self._region_weekly
+        if table is not None:
+            self.release.csv("region_weekly_cases", table)
+        return table
+
+    def _find_region_weekly(self) -> sdc.SafeTable | None:
+        """The region's released weekly cases of the complete weeks: from this authority's
+        table of the cases plan if it is weekly, else from its region's authority with the
+        finest deaths step (the plan releases a region's values in each of its
+        authorities' tables); None if neither is weekly."""
+        source = self.la_code
+        if self.step(CASES) is not sdc.TimeStep.WEEK:
+            source = self.batch.largest.get(self.context.authority.region_code, self.la_code)
+        plan = self.plan_of(CASES, source)
+        if plan.step(source) is not sdc.TimeStep.WEEK:
+            return None
+        table = plan.table(source, output_id=self.uid("region_weekly_cases_plan"))
+        wanted = {str(w.date()) for w in self.complete_weeks}
+        rows = [r for r in range(table.n_rows) if table.text(r, "period_start") in wanted]
+        labels = ["period_start", "period_end", "weeks", "time_step"]
+        return table.select(output_id=self.uid("region_weekly_cases"), rows=rows,
+                            columns=[*labels, f"region_{CASES.count_column}"])  # fmt: skip
 
     def plan_of(self, measure: Measure, la_code: str) -> sdc.LinkedPlan:
         """An authority's part of the batch-wide plan of a measure (this report's own, or

@@ -132,10 +132,16 @@ class ProjectionSections(ReproductionSections):
         self.release.csv("projection", self.projection)
         baseline = self.projection.select(output_id=self.uid("projection_baseline"),
                                           rows=self._rows(BASELINE))  # fmt: skip
-        observed = self.weekly_plan if self.level == "la" else None
+        observed = self.weekly_plan if self.level == "la" else self.region_weekly()
         return _charts.fan_chart(
-            baseline, observed, name=self.names()[self.level], note=self.level_note()
-        )
+            baseline, observed, name=self.names()[self.level], note=self.level_note(),
+            column=f"{self.level}_{CASES.count_column}",
+        )  # fmt: skip
+
+    def region_weekly(self) -> sdc.SafeTable | None:
+        """The region's released weekly cases of the complete weeks, or None (see
+        :class:`~._deaths.DeathsSections`)."""
+        return None
 
     def projection_table(self) -> ReleasedTable | Notice:
         """Projected cases per week: the baseline and every scenario."""

@@ -147,6 +147,12 @@ def test_small_authority_shows_its_region(small: Projections) -> None:
     assert small.messages().lines[0] == small.level_note()
     assert isinstance(small.backtest_figure(), Notice)
     assert isinstance(small.r_figure(), FigureOutput)
+    if small.projection_notice() is None:  # the fan chart draws the region's cases
+        assert isinstance(small.projection_figure(), FigureOutput)
+        weekly = small.region_weekly()  # None where no authority of the region is weekly
+        if weekly is not None:
+            assert small.release.tables["region_weekly_cases"] is weekly
+            assert list(weekly.columns)[-1] == "region_cases_count"
     assert "region" in small.r_table().caption or small.names()["region"] in small.r_table().caption
 
 
