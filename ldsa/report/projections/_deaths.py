@@ -283,7 +283,8 @@ class DeathsSections(BacktestSections):
         for column, q in _BANDS.items():
             frame[column] = quantiles[q].to_numpy()
         events = min(self.window_cases, ratio.deaths)
-        places = 0 if float(quantiles["q50"].iloc[0]) >= 10 else 1  # "80", but "1.6"
+        few = float(quantiles["q50"].iloc[0]) < 10 and self.policy.round_base == 0
+        places = 1 if few else 0  # "80", but "1.6" (never "0.0" for a value rounded to 5)
         return sdc.release_estimates(
             frame, list(_BANDS), events=[events] * len(frame), policy=self.policy,
             output_id=self.uid("projected_deaths"), decimals=places, case_columns=list(_BANDS),
