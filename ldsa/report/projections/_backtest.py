@@ -44,7 +44,9 @@ class BacktestSections(ProjectionSections):
         every complete week after the burn-in, scored :data:`WEEKS_AHEAD` weeks ahead."""
         weeks = self.complete_weeks[BURN_IN_WEEKS:]
         origins = [int(i) for i in self.week_rows(weeks)]
-        weights = [self.serial_interval(w + pd.Timedelta(days=6)).weights() for w in weeks]
+        intervals = [self.serial_interval(w + pd.Timedelta(days=6)) for w in weeks]
+        found = {interval: interval.weights() for interval in dict.fromkeys(intervals)}
+        weights = [found[interval] for interval in intervals]  # four variants, not 100 weeks
         return backtest(
                 cases, origins, weights, weeks_ahead=WEEKS_AHEAD, window=WINDOW,
                 n_sims=BACKTEST_SIMS, seed=SEED, min_events=self.policy.threshold,

@@ -93,9 +93,10 @@ def compute(report: DeathsSections) -> BatchFigures:
 
 
 def _finest(report: DeathsSections, store: Store, region: str, sizes: pd.Series) -> str:
-    """The region's authority whose part of the deaths plan has the finest step (the
-    most populous of those): the region's released deaths at that step are in its tables.
-    Only a hint for the reports, which read that part themselves."""
+    """Of the region's :data:`_TRIED` most populous authorities, the one whose part of the
+    deaths plan has the finest step (the first of a month or finer): the region's
+    released deaths at that step are in its tables. Only a hint for the reports, which
+    read that part themselves."""
     members = sorted(
         (a.la_code for a in store.geography if a.region_code == region),
         key=lambda code: (-int(sizes.get(code, 0)), code),
@@ -103,13 +104,18 @@ def _finest(report: DeathsSections, store: Store, region: str, sizes: pd.Series)
     if report.lacks_measure(COVID_DEATHS):
         return members[0]
     best, rank = members[0], len(sdc.TimeStep)
-    for code in members:
+    for code in members[:_TRIED]:
         step = report.plan_of(COVID_DEATHS, code).step(code)
         if step.rank < rank:
             best, rank = code, step.rank
-        if rank == 0:
+        if rank <= sdc.TimeStep.MONTH.rank:  # months make a window of 8 weeks or more
             break
     return best
+
+
+#: The most populous authorities of a region whose steps are looked at (the finest steps
+#: are those of the largest; each look reads and verifies a part of the plan).
+_TRIED = 5
 
 
 def _key(report: BacktestSections) -> str:
