@@ -9,7 +9,7 @@ import pandas as pd
 
 from ldsa.sdc.counts import COUNT_SUFFIX
 from ldsa.sdc.policy import Policy
-from ldsa.sdc.primary import is_unsafe_count
+from ldsa.sdc.primary import too_few_events
 from ldsa.sdc.records import OutputKind, Rule, make_record
 from ldsa.sdc.rounding import round_half_up
 from ldsa.sdc.safetable import (
@@ -98,15 +98,19 @@ def release_estimates(
     values: list[list[Value]] = []
     statuses: list[list[CellStatus]] = []
     withheld: list[tuple[int, int]] = []
+    # Published events (policy public): an estimate from few of them discloses nothing,
+    # but is still too unreliable to show.
+    published = policy.published_inputs
+    status = CellStatus.SUPPRESSED_UNRELIABLE if published else CellStatus.SUPPRESSED_DISCLOSURE
     for row in range(len(frame)):
-        unsafe = int(events[row]) == 0 or is_unsafe_count(int(events[row]), policy)
+        unsafe = too_few_events(int(events[row]), policy)
         values.append([label_text(frame[c].iloc[row]) for c in labels])
         statuses.append([CellStatus.RELEASED] * len(labels))
         for offset, column in enumerate(value_columns):
             values[-1].append(_estimate(float(frame[column].iloc[row]), column in case_columns,
                                         policy))  # fmt: skip
             if unsafe:
-                statuses[-1].append(CellStatus.SUPPRESSED_DISCLOSURE)
+                statuses[-1].append(status)
                 withheld.append((row, len(labels) + offset))
             else:
                 statuses[-1].append(CellStatus.RELEASED)
@@ -119,7 +123,7 @@ def release_estimates(
         columns=columns,
         label_columns=labels,
         row_labels=row_labels(frame, labels),
-        cells={Rule.GROUP_SIZE: withheld},
+        cells={Rule.UNRELIABLE if published else Rule.GROUP_SIZE: withheld},
         properties={
             "method": "release_estimates",
             "model": method,

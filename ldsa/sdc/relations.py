@@ -20,6 +20,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from ldsa.sdc.policy import Policy
+from ldsa.sdc.primary import unsafe_counts
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -119,10 +120,9 @@ class Knowledge:
 
 
 def unsafe(values: npt.ArrayLike, policy: Policy) -> Bools:
-    """Vectorised primary rule: counts the policy calls unsafe on their own."""
-    array = np.asarray(values, dtype=np.int64)
-    small = (array > 0) & (array < policy.threshold)
-    return np.asarray(small | ((array == 0) & policy.zeros_are_disclosive), dtype=bool)
+    """Vectorised primary rule: counts the policy calls unsafe on their own (none under a
+    policy for published inputs; :func:`~ldsa.sdc.primary.unsafe_counts`)."""
+    return unsafe_counts(values, policy)
 
 
 def audit(

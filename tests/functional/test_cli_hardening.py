@@ -155,15 +155,15 @@ def test_stated_weaker_policy_is_named_as_such(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A weaker policy that says why is accepted, and named as weaker where it is shown."""
-    path = tmp_path / "public.yaml"
-    text = DEFAULT_YAML.replace("name: default", "name: public").replace(
+    path = tmp_path / "published.yaml"  # not "public": that is a preset's name
+    text = DEFAULT_YAML.replace("name: default", "name: published").replace(
         "\nthreshold: 10", "\nthreshold: 0"
     )
     path.write_text(text + 'weaker_than_default: "figures already published"\n')
     (tmp_path / "out").mkdir()
     code, text = ldsa(capsys, "check", tmp_path / "out", "--policy", path)
     assert code == ExitCode.OK, text
-    assert "public (version 1.0; WEAKER than default: threshold 0 below 10; reason: " in text
+    assert "published (version 1.0; WEAKER than default: threshold 0 below 10; reason: " in text
 
 
 # --- items 3 to 5: inputs that passed, messages that quoted data, crashes

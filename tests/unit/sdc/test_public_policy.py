@@ -309,19 +309,9 @@ def test_sources_not_recorded_are_said_so(tmp_path: Path, public: Policy) -> Non
     assert "Sources (from the store's manifest):\n\n- (none recorded)\n" in context
 
 
-# --- what the rest of ldsa.sdc must do under public (to be changed with relations.py
-# and estimates.py: strict marks, so that the change must remove them)
-
-_PENDING = (
-    "the public policy needs {} (outside the files of the change that brought the policy); "
-    "remove this mark with that change"
-)
+# --- the batch-wide plans and model estimates under public
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_PENDING.format("ldsa.sdc.relations.unsafe to call primary.unsafe_counts"),
-)
 def test_batch_wide_primary_rule_releases_every_count(public: Policy) -> None:
     """The plans' vectorised primary rule agrees with is_unsafe_count under public."""
     from ldsa.sdc.relations import unsafe
@@ -329,10 +319,6 @@ def test_batch_wide_primary_rule_releases_every_count(public: Policy) -> None:
     assert not unsafe(np.arange(0, 12), public).any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=_PENDING.format("release_estimates to withhold by too_few_events, as [u]"),
-)
 def test_estimates_from_few_published_events_are_unreliable(public: Policy) -> None:
     """An R from 3 published cases is withheld as unreliable ([u]), not released."""
     import pandas as pd
