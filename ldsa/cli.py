@@ -16,6 +16,7 @@ from ldsa.data.schemas import PERIOD_END, PERIOD_START
 from ldsa.errors import ExitCode, InvalidParameterError, LdsaError
 
 if TYPE_CHECKING:
+    from ldsa.sdc.ledger import LedgerCheck
     from ldsa.sdc.policy import Policy
 
 DEFAULT_REPORTS = Path("reports")
@@ -90,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument(
         "--policy", default="default", help="disclosure policy: default, strict or a YAML file"
+    )
+    run.add_argument(
+        "--ledger",
+        type=Path,
+        help="a ledger of earlier releases: protect this release consistently with them "
+        "(what they withheld stays withheld) and check it against them all together",
     )
     _seed_scale(run, help_suffix=" of the dummy store")
 
@@ -321,6 +328,7 @@ def _run(args: argparse.Namespace) -> ExitCode:
             executor=executor,
             resume=args.resume,
             progress=not args.no_progress,
+            ledger=args.ledger,
         )
     )
     results, scan = outcome.results, outcome.scan
@@ -335,6 +343,8 @@ def _run(args: argparse.Namespace) -> ExitCode:
     for result in outcome.failed:
         print(f"  failed: {result.la_code} {result.template}: {result.error}", file=sys.stderr)
     _print_findings(scan.findings)
+    if outcome.ledger_check is not None:
+        _print_ledger_check(outcome.ledger_check, args.out, args.ledger)
     return outcome.exit_code
 
 
@@ -374,25 +384,26 @@ def _check(args: argparse.Namespace) -> ExitCode:
     )
     found = len(report.findings)
     if args.ledger is not None:
-        found += _check_ledger(args.ledger, args.reports, policy, pack)
+        found += _check_ledger(args.ledger, args.reports, policy)
     return ExitCode.DISCLOSURE if found else ExitCode.OK
 
 
-def _check_ledger(ledger: Path, reports: Path, policy: Policy, pack: Path) -> int:
+def _check_ledger(ledger: Path, reports: Path, policy: Policy) -> int:
     """Check a release against the ledger's releases; record what was compared in the
     checker pack; return the number of findings."""
-    from ldsa.atomic import write_atomic
-    from ldsa.sdc.ledger import check_against_ledger
+    from ldsa.run.checker_pack import check_with_ledger
 
-    outcome = check_against_ledger(ledger, reports, policy)
+    outcome = check_with_ledger(reports, ledger, policy)
+    _print_ledger_check(outcome, reports, ledger)
+    return len(outcome.findings)
+
+
+def _print_ledger_check(outcome: LedgerCheck, reports: Path, ledger: Path) -> None:
     _print_findings(outcome.findings)
-    if pack.is_dir():
-        write_atomic(pack / "ledger_check.json", outcome.as_json() + "\n")
     print(
         f"{reports}: against {len(outcome.compared)} earlier release(s) in {ledger}: "
         f"{len(outcome.findings)} finding(s); {outcome.relations} relations checked"
     )
-    return len(outcome.findings)
 
 
 def _ledger(args: argparse.Namespace) -> ExitCode:

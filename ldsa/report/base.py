@@ -92,7 +92,12 @@ class Report:
         measure = self.measure(which)
         if measure.name not in self._plans:
             self._plans[measure.name] = linked_plan(
-                self.context.store, self.policy, measure, self.measure_weeks(measure), self.la_code
+                self.context.store,
+                self.policy,
+                measure,
+                self.measure_weeks(measure),
+                self.la_code,
+                ledger=self.release.ledger,
             )
         return self._plans[measure.name]
 
@@ -104,7 +109,9 @@ class Report:
         """Every authority's released total of a measure over the period (one row each)."""
         measure = self.measure(which)
         weeks = self.measure_weeks(measure)
-        part = period_totals(self.context.store, self.policy, measure, weeks, self.la_code)
+        part = period_totals(
+            self.context.store, self.policy, measure, weeks, self.la_code, self.release.ledger
+        )
         return sdc.authorities_table(
             part,
             names={a.la_code: a.la_name for a in self.context.store.geography},

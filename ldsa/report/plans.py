@@ -6,12 +6,17 @@ counts from one :class:`~ldsa.sdc.LinkedPlan` built from all authorities. Plans 
 on disk, one small file per authority, keyed by a hash of everything they depend on; a
 cached part is used only if its digest matches that key and its released values match the
 authority's own counts in the store.
+
+With a release ledger (``ldsa run --ledger``), plans are made against every earlier
+release it holds (:func:`ldsa.sdc.ledger.earlier_cells`) and cached under a key that names
+those releases.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -28,6 +33,7 @@ from ldsa.config import cache_dir, code_fingerprint
 from ldsa.data.store import Store
 from ldsa.report.context import full_weeks
 from ldsa.report.measures import Measure
+from ldsa.sdc.ledger import EarlierCells, earlier_cells, ledger_digest
 
 PERIOD_COLUMN = "week_start"
 
@@ -38,17 +44,21 @@ def warm_plans(
     period_start: dt.date,
     period_end: dt.date,
     measures: Iterable[Measure],
+    ledger: Path | None = None,
 ) -> None:
-    """Build and cache the plans of ``measures`` once, before a batch's workers start;
-    measures of a table the store does not hold (a public store has no tests) are left to
-    the sections that need them, which say so."""
+    """Build and cache the plans of ``measures`` once, before a batch's workers start
+    (against the earlier releases of ``ledger``, read once); measures of a table the store
+    does not hold (a public store has no tests) are left to the sections that need them,
+    which say so."""
     weeks = full_weeks(period_start, period_end)
+    earlier = _Earlier(ledger)
     for measure in measures:
         if measure.table in store.missing_tables:
             continue
         covered = covered_weeks(store, measure, weeks)
         if not covered.empty:
-            linked_plan(store, policy, measure, covered, store.geography.codes[0])
+            first = store.geography.codes[0]
+            _read_part(store, policy, measure, covered, first, f"{first}.json", earlier)
 
 
 def covered_weeks(store: Store, measure: Measure, weeks: pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -88,7 +98,12 @@ def all_authorities(store: Store, measure: Measure, weeks: pd.DatetimeIndex) -> 
 
 
 def linked_plan(
-    store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.DatetimeIndex, la_code: str
+    store: Store,
+    policy: sdc.Policy,
+    measure: Measure,
+    weeks: pd.DatetimeIndex,
+    la_code: str,
+    ledger: Path | None = None,
 ) -> sdc.LinkedPlan:
     """The protected counts of one authority, its region and England for one measure.
 
@@ -96,20 +111,41 @@ def linked_plan(
     authority's part is cached (a file each); later reports read only their own part,
     after checking its digest and its values against the store.
     """
-    return _read_part(store, policy, measure, weeks, la_code, f"{la_code}.json")
+    return _read_part(store, policy, measure, weeks, la_code, f"{la_code}.json", _Earlier(ledger))
 
 
 def period_totals(
-    store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.DatetimeIndex, la_code: str
+    store: Store,
+    policy: sdc.Policy,
+    measure: Measure,
+    weeks: pd.DatetimeIndex,
+    la_code: str,
+    ledger: Path | None = None,
 ) -> sdc.LinkedPlan:
     """The whole-period totals of every authority, its region and England for one measure
     (for charts of all authorities), cached once; the reporting authority's own values are
     checked against the store."""
-    return _read_part(store, policy, measure, weeks, la_code, ALL_AUTHORITIES)
+    return _read_part(store, policy, measure, weeks, la_code, ALL_AUTHORITIES, _Earlier(ledger))
 
 
 #: The cached part holding every authority's period total.
 ALL_AUTHORITIES = "_all.json"
+
+
+class _Earlier:
+    """The earlier releases of a ledger: named cheaply (for the cache key), read in full
+    only when a plan has to be made."""
+
+    def __init__(self, ledger: Path | None) -> None:
+        self.ledger = ledger
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return ledger_digest(self.ledger)
+
+    @functools.cached_property
+    def cells(self) -> EarlierCells:
+        return earlier_cells(self.ledger)
 
 
 def _read_part(
@@ -119,8 +155,9 @@ def _read_part(
     weeks: pd.DatetimeIndex,
     la_code: str,
     name: str,
+    earlier: _Earlier,
 ) -> sdc.LinkedPlan:
-    key = _cache_key(store, policy, measure, weeks)
+    key = _cache_key(store, policy, measure, weeks, earlier.digest)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     folder = cache_dir() / "plans" / f"{measure.name}-{digest}"
     path = folder / name
@@ -131,6 +168,7 @@ def _read_part(
             period_column=PERIOD_COLUMN,
             policy=policy,
             cumulative=measure.cumulative,
+            earlier=earlier.cells.get(measure.count_column),
         )
         _write_parts(plan, folder, key)
     text = path.read_text(encoding="utf-8")
@@ -166,7 +204,9 @@ def _own_counts(
     return out
 
 
-def _cache_key(store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.DatetimeIndex) -> str:
+def _cache_key(
+    store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.DatetimeIndex, earlier: str
+) -> str:
     return json.dumps(
         {
             "store": store.sha256,
@@ -174,6 +214,7 @@ def _cache_key(store: Store, policy: sdc.Policy, measure: Measure, weeks: pd.Dat
             "measure": dataclasses.asdict(measure),
             "weeks": [weeks[0].date().isoformat(), weeks[-1].date().isoformat(), len(weeks)],
             "code": code_fingerprint("ldsa.sdc", "ldsa.report.plans"),
+            "earlier_releases": earlier,
         },
         sort_keys=True,
     )

@@ -34,6 +34,8 @@ class Release:
     la_code: str
     template: str
     tables: dict[str, sdc.SafeTable] = dataclasses.field(default_factory=dict)
+    #: The ledger of earlier releases the batch's disclosure plans were made against.
+    ledger: Path | None = None
 
     def csv(self, name: str, table: sdc.SafeTable) -> sdc.SafeTable:
         """Offer a released table as ``<la_code>/tables/<la_code>_<template>_<name>.csv``."""
@@ -135,19 +137,21 @@ class ReleaseSummary:
 class _Session:
     folder: Path
     template: str
+    ledger: Path | None = None
     releases: list[Release] = dataclasses.field(default_factory=list)
 
 
 _session: _Session | None = None
 
 
-def begin(folder: Path, template: str) -> None:
-    """Open the release session of a job: reports opened from now on register with it.
+def begin(folder: Path, template: str, ledger: Path | None = None) -> None:
+    """Open the release session of a job: reports opened from now on register with it,
+    and take their disclosure plans against the earlier releases of ``ledger``.
 
     Called by the runner in the job's own process, before the template's first cell.
     """
     global _session
-    _session = _Session(folder, template)
+    _session = _Session(folder, template, ledger)
 
 
 def open_release(la_code: str, template: str) -> Release:
@@ -155,7 +159,7 @@ def open_release(la_code: str, template: str) -> Release:
     one is open (the session names the template), else a release for Jupyter only."""
     if _session is None:
         return Release(la_code, template)
-    release = Release(la_code, _session.template)
+    release = Release(la_code, _session.template, ledger=_session.ledger)
     _session.releases.append(release)
     return release
 

@@ -51,6 +51,8 @@ class BatchPlan:
     work_dir: Path
     policy: str
     loaded_policy: sdc.Policy
+    ledger: Path | None = None  #: earlier releases the disclosure plans are made against
+    earlier_releases: tuple[str, ...] = ()  #: their names, as the ledger lists them
 
     def specs(self) -> list[JobSpec]:
         """One job per authority and template, in (la_code, template) order."""
@@ -68,6 +70,7 @@ class BatchPlan:
                 work_dir=self.work_dir.resolve(),
                 policy=self.policy,
                 policy_label=self.loaded_policy.label,
+                ledger=self.ledger.resolve() if self.ledger else None,
             )
             for code in self.la_codes
             for template in self.templates
@@ -213,6 +216,7 @@ class RunManifest:
     period: tuple[str, str]
     policy: dict[str, str]
     jobs: list[JobResult]
+    earlier_releases: tuple[str, ...] = ()  #: the ledger's releases the plans were made against
 
 
 def read_manifest(reports_dir: Path) -> RunManifest:
@@ -229,11 +233,12 @@ def read_manifest(reports_dir: Path) -> RunManifest:
         jobs = [_read_job(job) for job in document["jobs"]]
         period = (str(document["period_start"]), str(document["period_end"]))
         policy = {str(k): str(v) for k, v in document["policy"].items()}
+        earlier = tuple(str(name) for name in document.get("earlier_releases", []))
     except (OSError, json.JSONDecodeError, TypeError, ValueError, KeyError, AttributeError):
         raise InvalidParameterError(
             f"{path}: no readable run manifest. How to fix: run `ldsa run --out {reports_dir}`."
         ) from None
-    return RunManifest(period, policy, jobs)
+    return RunManifest(period, policy, jobs, earlier)
 
 
 #: Fields of a job record in the manifest (a JobResult less its timing and resume mark).
@@ -254,8 +259,11 @@ def _previous_results(plan: BatchPlan) -> dict[tuple[str, str], JobResult]:
     except InvalidParameterError:
         return {}  # nothing to resume from: every job runs
     same_policy = previous.policy == _policy_summary(plan)
+    same_earlier = previous.earlier_releases == plan.earlier_releases
     if previous.period != (plan.period_start, plan.period_end) or not same_policy:
         return {}  # other period or policy: every report must be made again
+    if not same_earlier:
+        return {}  # planned against other earlier releases: every report made again
     return {(r.la_code, r.template): r for r in previous.jobs}
 
 
@@ -308,6 +316,7 @@ def manifest_document(plan: BatchPlan, results: list[JobResult]) -> dict[str, An
         "period_end": plan.period_end,
         "templates": {t.name: t.sha256 for t in plan.templates},
         "policy": _policy_summary(plan),
+        "earlier_releases": list(plan.earlier_releases),
         "summary": {
             "jobs": len(results),
             "ok": sum(r.status is JobStatus.OK for r in results),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ldsa import sdc
+from ldsa.atomic import write_atomic
 from ldsa.run.batch import CHECKER_DIR, INDEX, MANIFEST, BatchPlan
 from ldsa.run.bundle import bundle_paths
 from ldsa.run.job import JobResult, records_path
 from ldsa.run.lock import LOCK
+from ldsa.sdc.ledger import LedgerCheck, check_against_ledger
 
 _NAVIGATION = {
     INDEX: "Index page: authority names, codes, regions and links to reports; no statistics.",
@@ -46,6 +48,16 @@ def finish_release(plan: BatchPlan, results: list[JobResult]) -> sdc.CheckReport
     return sdc.check_release(plan.reports_dir, plan.loaded_policy)
 
 
+def check_with_ledger(reports_dir: Path, ledger: Path, policy: sdc.Policy) -> LedgerCheck:
+    """Check a release against every release in ``ledger`` together, and record in its
+    checker pack (``ledger_check.json``) which were compared and what was found."""
+    outcome = check_against_ledger(ledger, reports_dir, policy)
+    pack = reports_dir / CHECKER_DIR
+    if pack.is_dir():
+        write_atomic(pack / "ledger_check.json", outcome.as_json() + "\n")
+    return outcome
+
+
 def _bundle_records(reports_dir: Path, la_codes: list[str]) -> list[sdc.Record]:
     """A record of each authority's zip and workbook: they repackage its released reports
     and CSVs, checked in their own records, and add no value of their own."""
@@ -55,8 +67,10 @@ def _bundle_records(reports_dir: Path, la_codes: list[str]) -> list[sdc.Record]:
         if files:
             book = sdc.RecordBook(la_code=code)
             comment = (
-                f"The released reports and CSVs of {code}, unchanged (zip) and cell for cell "
-                "(workbook), with a README, cover and notes of public facts; no other value."
+                f"The released reports and CSVs of {code}: the CSVs unchanged and the reports "
+                "with only their links out of the authority's folder redirected (zip), cell "
+                "for cell (workbook), with a README, cover and notes of public facts; no "
+                "other value."
             )
             records.append(book.add_custom(f"{code}/bundle", files, comment, statistics=False))
     return records

@@ -123,6 +123,7 @@ def execute(
     parameters: dict[str, Any],
     release: Path | None = None,
     timeout: int = 600,
+    ledger: Path | None = None,
 ) -> None:
     """Run ``template`` with ``parameters`` injected, writing the executed notebook to ``output``.
 
@@ -130,7 +131,8 @@ def execute(
     parameters are injected as papermill does (a cell tagged ``injected-parameters`` after
     the ``parameters`` cell). With ``release``, the child opens a release session before
     the first cell and, once every cell has run, writes the report's released tables and
-    records into that folder (:mod:`ldsa.report.release`).
+    records into that folder (:mod:`ldsa.report.release`), its disclosure plans made
+    against the earlier releases of ``ledger`` (if given).
 
     Raises
     ------
@@ -157,7 +159,7 @@ def execute(
         code = 1
         try:
             die_with_parent(parent)
-            message = _run_cells(notebook, output, release, template.stem)
+            message = _run_cells(notebook, output, release, template.stem, ledger)
             os.write(writer, json.dumps(message).encode("utf-8"))
             code = 0
         finally:
@@ -215,7 +217,7 @@ def _wait(child: int, reader: int, timeout: int) -> dict[str, Any]:
 
 
 def _run_cells(
-    notebook: Any, output: Path, release: Path | None, template: str
+    notebook: Any, output: Path, release: Path | None, template: str, ledger: Path | None
 ) -> dict[str, Any]:  # pragma: no cover  # runs in the child
     """Execute every code cell in a fresh namespace; record outputs; stop at the first error;
     then finish the release (when asked).
@@ -232,7 +234,7 @@ def _run_cells(
         os.chdir(output.parent)
         shell = _shell()
         if release is not None:
-            releases.begin(release, template)
+            releases.begin(release, template, ledger)
         failure: dict[str, Any] = {}
         for position, cell in enumerate(notebook.cells, start=1):
             if cell.cell_type != "code":

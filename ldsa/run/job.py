@@ -54,6 +54,7 @@ class JobSpec:
     work_dir: Path
     policy: str
     policy_label: str
+    ledger: Path | None = None  #: earlier releases the disclosure plans are made against
 
     @property
     def output(self) -> Path:
@@ -201,7 +202,7 @@ def _build(spec: JobSpec, store: Store) -> str:
         "period_end": spec.period_end,
         "policy": spec.policy,
     }
-    execute(spec.template_path, executed, parameters, release=spec.release_dir)
+    execute(spec.template_path, executed, parameters, release=spec.release_dir, ledger=spec.ledger)
     authority = store.authority(spec.la_code)
     start, end = parse_period(spec.period_start, spec.period_end)
     header = ReportHeader(

@@ -18,13 +18,14 @@ from ldsa.report.context import parse_period
 from ldsa.report.plans import warm_plans
 from ldsa.run.batch import BatchPlan, plan_batch, run_batch
 from ldsa.run.bundle import remove_bundles, write_bundles
-from ldsa.run.checker_pack import finish_release
+from ldsa.run.checker_pack import check_with_ledger, finish_release
 from ldsa.run.executors import Executor, prestart
 from ldsa.run.job import JobResult, JobStatus
 from ldsa.run.lock import run_lock
 from ldsa.run.site import build_index
 from ldsa.run.templates import Template, measures_of
 from ldsa.run.verify import verify_store
+from ldsa.sdc.ledger import LedgerCheck, read_ledger
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +43,7 @@ class RunRequest:
     executor: Executor | None = None  #: None: ``workers`` local processes
     resume: bool = False
     progress: bool = True
+    ledger: Path | None = None  #: earlier releases to plan against and check with
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +55,7 @@ class RunOutcome:
     index: Path
     checker_dir: Path
     scan: sdc.CheckReport
+    ledger_check: LedgerCheck | None = None  #: against the ledger's releases, if given
 
     @property
     def failed(self) -> list[JobResult]:
@@ -63,7 +66,7 @@ class RunOutcome:
     def exit_code(self) -> ExitCode:
         """Disclosure findings first (nothing may be released), then a broken template (its
         author's to fix), then other failed jobs."""
-        if self.scan.findings:
+        if self.scan.findings or (self.ledger_check and self.ledger_check.findings):
             return ExitCode.DISCLOSURE
         if any(r.error_name == TemplateError.__name__ for r in self.failed):
             return ExitCode.TEMPLATE
@@ -82,7 +85,10 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
        built and cached once, so that the jobs read verified parts only.
     4. Run the jobs (in parallel, failures isolated, resumable).
     5. Write each authority's zip and workbook, the index page, then the checker pack and
-       the scan of the release.
+       the scan of the release (with a ledger: also against every earlier release).
+
+    With a ledger of earlier releases, step 3 plans against them (what they withheld stays
+    withheld; what they released counts as known) and step 5 checks the release with them.
 
     The local workers' imports start first (:func:`~ldsa.run.executors.prestart`) and go
     on beside steps 1 to 3; no job starts before step 4.
@@ -98,6 +104,9 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
         request.work_dir,
         policy=request.policy,
     )
+    if request.ledger is not None:  # a damaged ledger stops the run before anything starts
+        names = tuple(r.name for r in read_ledger(request.ledger))
+        plan = dataclasses.replace(plan, ledger=request.ledger, earlier_releases=names)
     verify_store(request.store)
     for folder, option in ((request.reports_dir, "--out"), (request.work_dir, "--work")):
         _apart_from_store(folder, option, request.store.path)
@@ -107,6 +116,7 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
             plan.loaded_policy,
             *parse_period(*request.period),
             measures=measures_of(request.templates),
+            ledger=request.ledger,
         )
         remove_bundles(request.reports_dir, plan.la_codes)  # stale until rebuilt below
         results = run_batch(
@@ -128,7 +138,10 @@ def run_pipeline(request: RunRequest) -> RunOutcome:
             request.store, list(request.templates), results, request.reports_dir, request.period
         )
         scan = finish_release(plan, results)
-    return RunOutcome(plan, results, index, request.reports_dir / "checker", scan)
+        against = None
+        if request.ledger is not None:
+            against = check_with_ledger(request.reports_dir, request.ledger, plan.loaded_policy)
+    return RunOutcome(plan, results, index, request.reports_dir / "checker", scan, against)
 
 
 def _apart_from_store(folder: Path, option: str, store: Path) -> None:

@@ -50,8 +50,15 @@ from ldsa.sdc.parts import PartColumns, ProtectedParts, protect_nested, protect_
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.records import OutputKind, Rule, make_record
 from ldsa.sdc.rounding import round_counts
-from ldsa.sdc.safetable import CellStatus, ColumnKind, SafeTable, Value, issue_table
-from ldsa.sdc.timeline import TimeStep
+from ldsa.sdc.safetable import (
+    CellStatus,
+    ColumnKind,
+    SafeTable,
+    Value,
+    issue_table,
+    label_text,
+)
+from ldsa.sdc.timeline import SERIES_STEPS, TimeStep
 
 #: Label columns of a breakdown, before its category column.
 LABELS = ("period_start", "period_end", "time_step")
@@ -444,15 +451,48 @@ def choose_breakdown(
             f"choose_breakdown for {la_code}: no option at the authority's step in the plan "
             f"({own.noun}) or coarser. How to fix: add an option at that step or coarser."
         )
+    spec = PartColumns(date_column, category_column, count_column, f"breakdown of {la_code}")
+    kept = _as_before(plan, la_code, usable, category_column)
+    if kept is not None:
+        share = _option_share(plan, la_code, kept, spec, policy)
+        return BreakdownChoice(
+            kept,
+            ((_describe(kept), share),),
+            f"Shown by {_describe(kept)}, as in the earlier release, so that the two agree.",
+        )
     tried: list[tuple[BreakdownOption, float]] = []
     for option in usable:
-        spec = PartColumns(date_column, category_column, count_column, f"breakdown of {la_code}")
         share = _option_share(plan, la_code, option, spec, policy)
         tried.append((option, share))
         if share <= policy.max_withheld_share:
             break
     shares = tuple((_describe(option), share) for option, share in tried)
     return BreakdownChoice(tried[-1][0], shares, _choice_note(shares, policy))
+
+
+def _as_before(
+    plan: LinkedPlan, la_code: str, options: Sequence[BreakdownOption], column: str
+) -> BreakdownOption | None:
+    """The option an earlier release showed (its categories and step), if one did: another
+    grouping or step now would add relations between the two releases' parts."""
+    prefix = f"{column}="
+    earlier = {
+        part.removeprefix(prefix): periods
+        for part, periods in plan.earlier_parts.get(la_code, {}).items()
+        if part.startswith(prefix)
+    }
+    if not earlier:
+        return None
+    shown = {interval for periods in earlier.values() for interval in periods}
+    step = next(
+        (s for s in SERIES_STEPS if len(set(plan.timeline.intervals(s)[1:]) & shown) >= 2),
+        TimeStep.PERIOD,
+    )
+    for option in options:
+        labels = option.categories or {label_text(v) for v in option.parts[column]}
+        if option.groups is None and option.step is step and set(earlier) <= set(labels):
+            return option
+    return None
 
 
 def _describe(option: BreakdownOption) -> str:

@@ -9,7 +9,7 @@ weekly one) are derived from it: withheld wherever a series cell inside is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,9 @@ from ldsa.sdc.relations import RelationSystem
 from ldsa.sdc.timeline import Interval, Timeline, TimeStep
 
 Area = tuple[str, str]  # ("la" | "region" | "england", code)
+#: What earlier releases published of one measure, per area (by position): each period's
+#: cell known (True: released in one of them) or withheld (False: in every one).
+Prior = Mapping[int, Mapping[Interval, bool]]
 
 
 class CellSpace:
@@ -29,6 +32,12 @@ class CellSpace:
     it. An area's *series* is its finest published step; its coarser published steps (a
     region shown monthly beside a monthly authority, weekly beside a weekly one) are
     derived: withheld wherever a series cell inside is.
+
+    With ``prior`` (earlier releases of the measure), the periods they published are
+    cells too: *earlier* cells (a whole period that ended earlier, a month then partial)
+    are added where their ends are week boundaries of the finest step, each the sum of the
+    weeks in it. ``prior_known`` marks every cell an attacker holds from before,
+    ``prior_withheld`` every cell they withheld (both published: they are in files).
     """
 
     def __init__(
@@ -38,6 +47,7 @@ class CellSpace:
         own_levels: Sequence[Sequence[TimeStep]],
         timeline: Timeline,
         cumulative: bool,
+        prior: Prior | None = None,
     ) -> None:
         self.timeline = timeline
         self.areas = list(areas)
@@ -54,6 +64,8 @@ class CellSpace:
             if cumulative:
                 for end in timeline.ends(self.levels[0]):
                     self._cell(area, (0, end))
+        n_regular = len(self.cell_area)
+        earlier = self._earlier_cells(prior or {})
         n_cells = len(self.cell_area)
         running = np.concatenate([np.zeros((len(areas), 1), np.int64), weekly.cumsum(1)], 1)
         starts = np.array([i[0] for i in self.cell_interval], dtype=np.int64)
@@ -74,6 +86,13 @@ class CellSpace:
         self.parent_relations: list[int] = []  # relations of a parent and its children
         for area, own in enumerate(own_levels):
             self._publish(area, sorted(set(own) - {TimeStep.PERIOD}, key=lambda s: s.rank))
+        self.is_earlier = np.arange(n_cells) >= n_regular
+        self.prior_known = np.zeros(n_cells, dtype=bool)
+        self.prior_withheld = np.zeros(n_cells, dtype=bool)
+        for cell, known in earlier.items():
+            (self.prior_known if known else self.prior_withheld)[cell] = True
+        self.published_now = self.published.copy()  # in this release's files
+        self.published |= self.prior_known | self.prior_withheld
         self.area_kind = np.array([self.areas[a][0] for a in self.cell_area])
 
     def _cell(self, area: int, interval: Interval) -> int:
@@ -84,6 +103,28 @@ class CellSpace:
             self.cell_area.append(area)
             self.cell_interval.append(interval)
         return found
+
+    def _earlier_cells(self, prior: Prior) -> dict[int, bool]:
+        """The cell of each period an earlier release published, and whether it is known.
+
+        A period that is no cell yet is added for every area (virtual unless an earlier
+        release published it), so that parents stay the sums of their children; periods
+        whose ends are not boundaries of the finest step are left out (the ledger check
+        still reads them).
+        """
+        leaves = self.timeline.intervals(self.levels[0])
+        bounds = {start for start, _ in leaves} | {self.timeline.n_weeks}
+        periods = {i for found in prior.values() for i in found}
+        for interval in sorted(periods):
+            if interval not in self.index[0] and {*interval} <= bounds:
+                for area in range(len(self.areas)):
+                    self._cell(area, interval)
+        return {
+            self.index[area][interval]: known
+            for area, found in sorted(prior.items())
+            for interval, known in sorted(found.items())
+            if interval in self.index[area]
+        }
 
     def _publish(self, area: int, steps: list[TimeStep]) -> None:
         cells = self.index[area]
@@ -122,6 +163,7 @@ class CellSpace:
             self._time_relations(self.index[area], totals, parts)
         self.parent_relations = []
         self.via_regions: dict[int, list[int]] = {}  # relation: each part's region cell
+        self._earlier_relations(totals, parts)
         for parent, kids in parents:
             for interval, cell in self.index[parent].items():
                 self.parent_relations.append(len(totals))
@@ -134,6 +176,15 @@ class CellSpace:
                 if len(kids) == 1:  # a region of one authority: the same numbers
                     self.aliases.append((cell, self.index[kids[0]][interval]))
         return RelationSystem(self.raw, self.published, totals, parts)
+
+    def _earlier_relations(self, totals: list[int], parts: list[list[int]]) -> None:
+        """Each added earlier cell as the sum of its area's finest cells inside it."""
+        leaves = self.timeline.intervals(self.levels[0])
+        for cell in np.flatnonzero(self.is_earlier):
+            area, (start, end) = self.cell_area[cell], self.cell_interval[cell]
+            inside = [self.index[area][leaf] for leaf in leaves if start <= leaf[0] < end]
+            totals.append(int(cell))
+            parts.append(inside)
 
     def atoms(self, cell: int) -> list[int]:
         """The cell as a sum of its area's series cells, or itself when they do not make it

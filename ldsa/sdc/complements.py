@@ -37,7 +37,7 @@ def tiers(space: CellSpace, suppressed: npt.NDArray[np.bool_]) -> npt.NDArray[np
     smallest share of its points (a week of a weekly series before a quarter of a
     quarterly one: readers keep a readable chart); then regions, then England; period
     totals after series cells; running totals last (withholding one is futile while the
-    cells before it are released).
+    cells before it are released). Never a cell an earlier release published: it is known.
     """
     tiers = np.full(len(suppressed), NEVER, dtype=np.int64)
     kind = space.area_kind
@@ -55,6 +55,7 @@ def tiers(space: CellSpace, suppressed: npt.NDArray[np.bool_]) -> npt.NDArray[np
     tiers[period & (kind == "region")] = 6000
     tiers[period & (kind == "england")] = 7000
     tiers[space.published & ~series & ~period & (tiers == NEVER)] = 8000
+    tiers[space.prior_known | space.is_earlier] = NEVER  # withholding them hides nothing
     return tiers
 
 
@@ -234,7 +235,11 @@ def _cells_behind(
         cells |= {c for c in inside if released[c]}
         if released[member]:
             cells |= {space.series_target(int(member), released) or int(member)}
-    return sorted(c for c in cells if policy.zeros_are_disclosive or space.raw[c] > 0)
+    return sorted(
+        c
+        for c in cells
+        if (policy.zeros_are_disclosive or space.raw[c] > 0) and not space.prior_known[c]
+    )
 
 
 def with_options(
@@ -261,14 +266,22 @@ def gap_options(
     knowledge: Knowledge,
 ) -> tuple[int, ...]:
     """Cells that could protect a gap: released series cells of its area inside it (more
-    unknown weeks in it), and the cells that make its ends known (a released cell of the
-    area ending there, or a released member of the relation that revealed one)."""
+    unknown weeks in it) or next to it, and the cells that make its ends known (a released
+    cell of the area ending there, or a released member of the relation that revealed one)."""
     areas = [gap.area, *space.children_of.get(gap.area, [])]
     options = [
         c
         for area in areas
         for c in space.series_of[area]
         if released[c] and _overlaps(space.cell_interval[c], (gap.start, gap.end))
+    ]
+    # The area's released series cells just outside it: withheld, one joins the gap (its
+    # end known from a cell an earlier release published, which nothing can hide now).
+    options += [
+        c
+        for c in space.series_of[gap.area]
+        if released[c]
+        and (space.cell_interval[c][1] == gap.start or space.cell_interval[c][0] == gap.end)
     ]
     for interval, cell in space.index[gap.area].items():
         if not knowledge.known[cell] or (interval[0] != gap.start and interval[1] != gap.end):

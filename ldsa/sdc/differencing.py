@@ -221,9 +221,14 @@ def _period(span: Span) -> str:
 
 
 def _finding(file: str, key: Key, span: Span, breach: Breach, unknowns: int) -> RelationFinding:
+    return RelationFinding(file, *cell_label(key, span), breach, unknowns)
+
+
+def cell_label(key: Key, span: Span) -> tuple[str, str, str]:
+    """A cell as findings name it: its measure, its area (and part), its period."""
     measure, level, code = key
     area = code if level in _LEVELS else f"{code} {level}"
-    return RelationFinding(file, measure, area, _period(span), breach, unknowns)
+    return measure, area, _period(span)
 
 
 _Pin = tuple[Key, Span, int]

@@ -21,7 +21,11 @@ Security properties
   appears (same measure, area and days), so a cell withheld in one release and published
   in another is pinned, and relations across releases (totals over spans that differ by a
   few weeks) are judged like those within one. It reports what the new release adds: the
-  findings of the union less those the earlier releases already held among themselves.
+  findings of the union less those the earlier releases already held among themselves,
+  and less a cell withheld now that an earlier release published (nothing new is learnt).
+- :func:`earlier_cells` gives ``ldsa run --ledger`` what the earlier releases published,
+  so that the new release is planned against them (``plan_linked_counts(earlier=...)``)
+  rather than only checked.
 - Only released CSVs enter the ledger (never records, work files or the store).
 - Releases are written atomically; a release is recorded only after it passed the check
   (``ldsa ledger record``), and recording the same release twice adds nothing.
@@ -38,8 +42,8 @@ from pathlib import Path
 
 from ldsa.atomic import write_atomic
 from ldsa.errors import InvalidParameterError
-from ldsa.sdc.batch_cells import AUTHORITIES
-from ldsa.sdc.differencing import Breach, RelationFinding, scan_relations
+from ldsa.sdc.batch_cells import AUTHORITIES, Span, read_batch
+from ldsa.sdc.differencing import Breach, RelationFinding, cell_label, scan_relations
 from ldsa.sdc.policy import Policy
 from ldsa.sdc.scan import Finding, FindingRule
 
@@ -197,14 +201,58 @@ def check_against_ledger(ledger_dir: Path, reports_dir: Path, policy: Policy) ->
             _materialise(ledger_dir, release, together)
         _copy_release(reports_dir, together)
         old = {_plain(f) for f in scan_relations(before, policy).findings}
+        shown = {cell_label(c.key, c.span) for c in read_batch(before).cells if c.value is not None}
         union = scan_relations(together, policy)
-    added = [f for f in union.findings if _plain(f) not in old]
+    added = [
+        f
+        for f in union.findings
+        if _plain(f) not in old
+        and not (f.breach is Breach.PINNED and (f.measure, f.area, f.period) in shown)
+    ]
     rules = {breach: FindingRule(breach.value) for breach in Breach}
     findings = tuple(
         Finding(f.file, f"{f.measure} of {f.area}", f.period or "all periods", rules[f.breach])
         for f in added
     )
     return LedgerCheck(tuple(r.name for r in earlier), findings, union.relations)
+
+
+#: What earlier releases published of each measure (``cases_count``...), per area
+#: (``("la", code)``, ``("region", code)``, ``("england", code)``, or a part of an
+#: authority's breakdown, ``("place=Hospital", code)``) and span of days: True where one
+#: of them released the value, False where every one that showed it withheld it.
+EarlierCells = dict[str, dict[tuple[str, str], dict[Span, bool]]]
+
+
+def ledger_digest(ledger_dir: Path | None) -> str:
+    """A name for the earlier releases a plan is made against ("" without a ledger or
+    with an empty one): the ids of every release recorded, in order."""
+    releases = read_ledger(ledger_dir) if ledger_dir is not None else []
+    return _sha256("".join(f"{r.release_id}\n" for r in releases).encode()) if releases else ""
+
+
+def earlier_cells(ledger_dir: Path | None) -> EarlierCells:
+    """Every count the ledger's releases published, by measure, area and span of days.
+
+    A value released by any earlier release is known for good; one withheld by every
+    release that showed it stays unknown. Read from the released files themselves
+    (:func:`~ldsa.sdc.batch_cells.read_batch`), never from records or plans.
+    """
+    releases = read_ledger(ledger_dir) if ledger_dir is not None else []
+    out: EarlierCells = {}
+    if not releases:
+        return out
+    with tempfile.TemporaryDirectory(prefix="ldsa-ledger-") as scratch:
+        for release in releases:
+            _materialise(ledger_dir, release, Path(scratch))  # type: ignore[arg-type]
+        batch = read_batch(Path(scratch))
+    for cell in batch.cells:
+        measure, level, code = cell.key
+        if level == "cis":
+            continue  # survey areas: no plan of counts
+        spans = out.setdefault(measure, {}).setdefault((level, code), {})
+        spans[cell.span] = spans.get(cell.span, False) or cell.value is not None
+    return out
 
 
 def _materialise(ledger_dir: Path, release: LedgerRelease, into: Path) -> None:

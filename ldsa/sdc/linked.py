@@ -11,6 +11,7 @@ unless its digest matches the key it was written under and its values match the 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
@@ -39,7 +40,11 @@ from ldsa.sdc.timeline import SERIES_STEPS, Interval, Timeline, TimeStep
 LEVELS = ("la", "region", "england")
 #: Label columns of every table cut from a plan.
 LABELS = ("period_start", "period_end", "weeks", "time_step")
-_FORMAT = 2
+_FORMAT = 3
+#: What earlier releases showed of an authority's breakdowns of the measure: per authority,
+#: per part (``"<category column>=<category>"``, as ``ldsa check`` names it), per period:
+#: known, or withheld.
+EarlierParts = Mapping[str, Mapping[str, Mapping[Interval, bool]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +63,7 @@ class LinkedPlan:
     region_of: Mapping[str, str]
     steps: Mapping[str, StepChoice]
     cells: Mapping[Area, Mapping[Interval, CellOutcome]]
+    earlier_parts: EarlierParts = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         raise DisclosureError(
@@ -199,6 +205,7 @@ class LinkedPlan:
             region_of={la_code: areas["region"][1]},
             steps={la_code: self.steps[la_code]},
             cells=cells,
+            earlier_parts={la_code: self.earlier_parts.get(la_code, {})},
         )
 
     def to_json(self, key: str) -> str:
@@ -222,6 +229,12 @@ class LinkedPlan:
                 [*area, start, end, o.value, o.rule.value if o.rule else None]
                 for area, found in self.cells.items()
                 for (start, end), o in found.items()
+            ),
+            "earlier_parts": sorted(
+                [code, part, start, end, known]
+                for code, parts in self.earlier_parts.items()
+                for part, periods in parts.items()
+                for (start, end), known in periods.items()
             ),
         }
         body = json.dumps(content, sort_keys=True, separators=(",", ":"))
@@ -310,6 +323,10 @@ def _from_content(content: Mapping[str, object], policy: Policy) -> LinkedPlan:
         )
         for code, (step, shares, reason) in document["steps"].items()  # type: ignore[attr-defined]
     }
+    earlier: dict[str, dict[str, dict[Interval, bool]]] = {}
+    for code, part, start, end, known in document["earlier_parts"]:  # type: ignore[attr-defined]
+        found = earlier.setdefault(str(code), {}).setdefault(str(part), {})
+        found[(int(start), int(end))] = bool(known)
     return _issue_plan(
         policy=policy,
         count_column=str(document["count_column"]),
@@ -318,6 +335,7 @@ def _from_content(content: Mapping[str, object], policy: Policy) -> LinkedPlan:
         region_of={str(k): str(v) for k, v in document["region_of"].items()},  # type: ignore[attr-defined]
         steps=steps,
         cells=cells,
+        earlier_parts=earlier,
     )
 
 
@@ -352,6 +370,11 @@ def step_note(choice: StepChoice, policy: Policy) -> str:
         if choice.step is TimeStep.PERIOD
         else f"Shown {choice.step.adjective}"
     )
+    if choice.reason is StepReason.EARLIER:
+        return (
+            f"{shown}, as in the earlier release, so that the two agree (a finer step now "
+            "would show parts of periods withheld then)."
+        )
     if choice.reason is StepReason.GROUPED:
         return (
             f"{shown}, like the smaller authorities of its region: at a finer step, the "
@@ -377,6 +400,7 @@ def plan_linked_counts(
     la_column: str = "la_code",
     region_column: str = "region_code",
     cumulative: bool = False,
+    earlier: Mapping[Area, Mapping[tuple[dt.date, dt.date], bool]] | None = None,
 ) -> LinkedPlan:
     """Protect the weekly counts of every LA, region and England over every relation.
 
@@ -396,11 +420,20 @@ def plan_linked_counts(
         Geography columns.
     cumulative
         Also release running totals.
+    earlier
+        What earlier releases published of this measure (:func:`~ldsa.sdc.ledger.earlier_cells`,
+        read from a release ledger), per area and span of days (first day, day after the
+        last): known, or withheld. The plan keeps each authority's earlier step, keeps
+        withheld what was withheld, and protects against this release and the earlier ones
+        together (:func:`~ldsa.sdc.protection.protect_measure`). Parts of an authority's
+        breakdowns (areas ``("<column>=<category>", la_code)``) go with its part of the
+        plan (:attr:`LinkedPlan.earlier_parts`), for :mod:`ldsa.sdc.breakdown` to keep.
 
     Returns
     -------
     LinkedPlan
-        The same for every report of the batch, given the same counts.
+        The same for every report of the batch, given the same counts (and earlier
+        releases).
 
     Notes
     -----
@@ -437,9 +470,20 @@ def plan_linked_counts(
     cols = pd.Index(weeks).get_indexer(pd.Index([label_text(p) for p in frame[period_column]]))
     counts = np.zeros((len(codes), len(weeks)), dtype=np.int64)
     np.add.at(counts, (rows, cols), values.astype(np.int64))
+    shown = _on_timeline(earlier or {}, timeline)
     protected = protect_measure(
-        counts, codes, [region_of[c] for c in codes], timeline, policy, cumulative=cumulative
+        counts,
+        codes,
+        [region_of[c] for c in codes],
+        timeline,
+        policy,
+        cumulative=cumulative,
+        prior={a: p for a, p in shown.items() if a[0] in LEVELS},
     )
+    parts: dict[str, dict[str, dict[Interval, bool]]] = {}
+    for (part, code), periods in shown.items():
+        if part not in LEVELS and code in region_of:
+            parts.setdefault(code, {})[part] = periods
     return _issue_plan(
         policy=policy,
         count_column=count_column,
@@ -448,7 +492,24 @@ def plan_linked_counts(
         region_of=region_of,
         steps=dict(protected.steps),
         cells={area: dict(found) for area, found in protected.cells.items()},
+        earlier_parts=parts,
     )
+
+
+def _on_timeline(
+    earlier: Mapping[Area, Mapping[tuple[dt.date, dt.date], bool]], timeline: Timeline
+) -> dict[Area, dict[Interval, bool]]:
+    """Earlier spans of days as runs of this timeline's weeks; spans that do not begin and
+    end on its week boundaries are left out (the ledger check reads them all)."""
+    position = {week: i for i, week in enumerate(timeline.weeks)}
+    position[timeline.weeks[-1] + dt.timedelta(days=7)] = timeline.n_weeks
+    out: dict[Area, dict[Interval, bool]] = {}
+    for area, spans in earlier.items():
+        for (first, after), known in spans.items():
+            start, end = position.get(first), position.get(after)
+            if start is not None and end is not None and start < end:
+                out.setdefault(area, {})[(start, end)] = known
+    return out
 
 
 def _regions(frame: pd.DataFrame, la_column: str, region_column: str) -> dict[str, str]:

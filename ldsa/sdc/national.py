@@ -23,7 +23,7 @@ def period_totals_part(plan: LinkedPlan) -> LinkedPlan:
     England (the same values as the whole plan's)."""
     whole = (0, plan.timeline.n_weeks)
     cells = {area: {whole: found[whole]} for area, found in plan.cells.items() if whole in found}
-    return _issue_plan(plan, cells=cells)
+    return _issue_plan(plan, cells=cells, earlier_parts={})
 
 
 def authorities_table(

@@ -83,7 +83,30 @@ def protect_parts(
     intervals = plan.timeline.intervals(step)
     found, raw = _aggregate(parts, plan.timeline, intervals, spec, categories)
     known = _known_parents(plan, la_code, intervals, raw.sum(axis=1), spec.where)
-    return ProtectedParts(intervals, found, raw, _withhold(raw, known, policy))
+    before = earlier_withheld(plan, la_code, spec.category, intervals, found)
+    return ProtectedParts(intervals, found, raw, _withhold(raw, known, policy, before))
+
+
+def earlier_withheld(
+    plan: LinkedPlan,
+    la_code: str,
+    column: str,
+    intervals: Sequence[Interval],
+    categories: Sequence[str],
+) -> npt.NDArray[np.bool_]:
+    """Parts (periods x categories) an earlier release withheld: withheld again, so that
+    this release and that one together pin none of them (:attr:`LinkedPlan.earlier_parts`)."""
+    earlier = plan.earlier_parts.get(la_code, {})
+    return np.array(
+        [
+            [
+                earlier.get(f"{column}={category}", {}).get(interval) is False
+                for category in categories
+            ]
+            for interval in intervals
+        ],
+        dtype=bool,
+    ).reshape(len(intervals), len(categories))
 
 
 def protect_nested(
@@ -273,16 +296,24 @@ def _known_parents(
 
 
 def _withhold(
-    raw: npt.NDArray[np.int64], known: npt.NDArray[np.bool_], policy: Policy
+    raw: npt.NDArray[np.int64],
+    known: npt.NDArray[np.bool_],
+    policy: Policy,
+    before: npt.NDArray[np.bool_],
 ) -> list[list[Rule | None]]:
-    """The rule withholding each part (``None``: released), group by group."""
+    """The rule withholding each part (``None``: released), group by group; parts withheld
+    by an earlier release (``before``) are withheld again."""
     reasons: list[list[Rule | None]] = []
-    for values, parent_known, unsafe in zip(raw, known, primary_unsafe(raw, policy), strict=True):
+    unsafe_parts = primary_unsafe(raw, policy)
+    for values, parent_known, unsafe, kept in zip(raw, known, unsafe_parts, before, strict=True):
         if not parent_known:
             reasons.append([Rule.LINKED] * len(values))
             continue
         primary = [Rule.ZEROS if v == 0 else Rule.THRESHOLD for v in values]
-        group = [rule if bad else None for rule, bad in zip(primary, unsafe, strict=True)]
+        group = [
+            rule if bad else (Rule.LINKED if again else None)
+            for rule, bad, again in zip(primary, unsafe, kept, strict=True)
+        ]
         _complete([int(v) for v in values], group, policy)
         reasons.append(group)
     return reasons

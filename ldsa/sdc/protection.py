@@ -51,6 +51,7 @@ class StepReason(enum.Enum):
     GROUPED = "grouped"  #: grouped with its region's small authorities (see below)
     REGION = "region"  #: its region's series, drawn beside it, would lose too much
     ENGLAND = "england"  #: England's series, drawn beside it, would lose too much
+    EARLIER = "earlier"  #: an earlier release showed it at this step (kept, so they agree)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,6 +184,29 @@ def group_small_authorities(
                 steps[smallest] = StepChoice(step.coarser, old.shares, StepReason.GROUPED)
 
 
+def earlier_step(periods: Mapping[Interval, bool], timeline: Timeline) -> TimeStep | None:
+    """The step an earlier release showed an authority's series at: the finest whose
+    periods (two or more, after the first) it published; None when it showed no series
+    (its whole-period total alone, as in the table of every authority, says nothing of
+    the step its own report would have had)."""
+    for step in SERIES_STEPS:
+        shown = sum(1 for i in timeline.intervals(step)[1:] if i in periods)
+        if shown >= 2:
+            return step
+    return None
+
+
+def keep_earlier_steps(
+    steps: list[StepChoice], earlier: Sequence[Mapping[Interval, bool]], timeline: Timeline
+) -> None:
+    """Keep each authority at least at the step an earlier release showed it at: a finer
+    step now would show periods inside ones withheld before (``steps`` updated in place)."""
+    for la, periods in enumerate(earlier):
+        step = earlier_step(periods, timeline)
+        if step is not None and step.rank > steps[la].step.rank:
+            steps[la] = StepChoice(step, steps[la].shares, StepReason.EARLIER)
+
+
 def protect_measure(
     counts: npt.NDArray[np.int64],
     la_codes: Sequence[str],
@@ -191,6 +215,7 @@ def protect_measure(
     policy: Policy,
     *,
     cumulative: bool,
+    prior: Mapping[Area, Mapping[Interval, bool]] | None = None,
 ) -> ProtectedMeasure:
     """Choose steps and suppress cells so that no published relation gives anything away.
 
@@ -206,6 +231,13 @@ def protect_measure(
         The disclosure policy.
     cumulative
         Whether running totals are released.
+    prior
+        What earlier releases of the measure published, per area and period: known
+        (released in one of them) or withheld (in all). Each authority keeps at least the
+        step it had; a period withheld before stays withheld and protected; a period
+        known from before counts as known to the attacker (published now or not) and is
+        never a complement; what the earlier releases give away among themselves alone is
+        theirs, not this release's.
 
     Returns
     -------
@@ -217,6 +249,8 @@ def protect_measure(
     steps = choose_steps(counts, timeline, policy)
     follow_comparators(counts, region_index, steps, timeline, policy)
     group_small_authorities(counts, region_index, steps, timeline, policy)
+    prior = prior or {}
+    keep_earlier_steps(steps, [prior.get(("la", code), {}) for code in la_codes], timeline)
     n_la = len(la_codes)
     own: list[list[TimeStep]] = [[c.step] for c in steps]
     region_levels = [
@@ -233,7 +267,10 @@ def protect_measure(
     ).astype(np.int64)
     areas: list[Area] = [("la", c) for c in la_codes] + [("region", r) for r in regions]
     areas.append(("england", ENGLAND_CODE))
-    space = CellSpace(weekly, areas, [*own, *region_levels, england_levels], timeline, cumulative)
+    position = {area: i for i, area in enumerate(areas)}
+    by_position = {position[area]: found for area, found in prior.items() if area in position}
+    levels = [*own, *region_levels, england_levels]
+    space = CellSpace(weekly, areas, levels, timeline, cumulative, by_position)
     space.region_of_area = {la: n_la + int(r) for la, r in enumerate(region_index)}
     kids = {
         n_la + r: [int(k) for k in np.flatnonzero(region_index == r)] for r in range(len(regions))
@@ -280,17 +317,22 @@ class _Release:
 def _suppress(
     space: CellSpace, system: RelationSystem, graphs: IntervalGraphs, policy: Policy
 ) -> tuple[dict[Area, dict[Interval, CellOutcome]], int]:
-    """Primary suppression, then complements until the audit finds nothing."""
-    suppressed = space.published & primary_unsafe(space.raw, policy)
+    """Primary suppression (and what earlier releases withheld), then complements until
+    the audit finds nothing new."""
+    unsafe_now = space.published_now & primary_unsafe(space.raw, policy)
+    suppressed = unsafe_now | space.prior_withheld
     reasons = np.full(system.n_cells, "", dtype=object)
-    primary = np.where(space.raw[suppressed] == 0, Rule.ZEROS.value, Rule.THRESHOLD.value)
-    reasons[suppressed] = primary
+    reasons[suppressed] = Rule.LINKED.value
+    reasons[unsafe_now] = np.where(
+        space.raw[unsafe_now] == 0, Rule.ZEROS.value, Rule.THRESHOLD.value
+    )
     state = _Release(suppressed, reasons, suppressed.copy(), ~suppressed)
+    before = _earlier_breaches(space, system, graphs, policy)
     by_cell = system.members.tocsc()
     rounds = 0
     while True:
         rounds += 1
-        knowledge, violations = _assess(space, system, graphs, state, policy)
+        knowledge, violations = _assess(space, system, graphs, state, policy, before)
         if not violations:
             return _outcomes(space, state, policy), rounds
         if rounds > MAX_ROUNDS:  # pragma: no cover  # each round adds a suppression
@@ -305,12 +347,31 @@ def _suppress(
             state.withhold(cells)
 
 
+def _earlier_breaches(
+    space: CellSpace, system: RelationSystem, graphs: IntervalGraphs, policy: Policy
+) -> frozenset[tuple[object, ...]]:
+    """What earlier releases give away among themselves (empty without any): no choice of
+    this release can take it back, so it is theirs to answer for, not a breach of this."""
+    if not (space.prior_known.any() or space.prior_withheld.any()):
+        return frozenset()
+    state = _Release(
+        space.prior_withheld.copy(),
+        np.full(system.n_cells, "", dtype=object),
+        np.zeros(system.n_cells, dtype=bool),
+        space.prior_known.copy(),
+    )
+    keys: set[tuple[object, ...]] = set()
+    _audit(space, system, graphs, state, policy, frozenset(), keys)
+    return frozenset(keys)
+
+
 def _assess(
     space: CellSpace,
     system: RelationSystem,
     graphs: IntervalGraphs,
     state: _Release,
     policy: Policy,
+    before: frozenset[tuple[object, ...]],
 ) -> tuple[Knowledge, list[Violation]]:
     """Complete each series, derive running totals and coarser cells, and audit."""
     for cell in complete_series(space, state.suppressed, policy):
@@ -319,7 +380,21 @@ def _assess(
     state.withheld = withheld_running_totals(space, state.suppressed, policy)
     space.unify(state.withheld)
     hidden = state.suppressed | space.derived_suppressed(state.suppressed, state.withheld)
-    state.released = space.published & ~hidden & ~state.withheld
+    state.released = space.published_now & ~hidden & ~state.withheld
+    return _audit(space, system, graphs, state, policy, before)
+
+
+def _audit(
+    space: CellSpace,
+    system: RelationSystem,
+    graphs: IntervalGraphs,
+    state: _Release,
+    policy: Policy,
+    before: frozenset[tuple[object, ...]],
+    keys: set[tuple[object, ...]] | None = None,
+) -> tuple[Knowledge, list[Violation]]:
+    """What an attacker holding this release and the earlier ones works out, and every
+    breach not already given away by the earlier ones alone."""
     gaps: dict[int, Gap] = {}
 
     def deduce(known: npt.NDArray[np.bool_]) -> list[int]:
@@ -327,22 +402,36 @@ def _assess(
         gaps.update(more)
         return list(more)
 
-    knowledge = audit(system, state.released, policy, deduce)
+    knowledge = audit(system, state.released | space.prior_known, policy, deduce)
     released = state.released
-    violations = [
-        with_options(space, system, knowledge, v, gaps, released)
+    found = [
+        (_breach_key(v), with_options(space, system, knowledge, v, gaps, released))
         for v in knowledge.violations
         if v.amount > 0 or policy.zeros_are_disclosive  # a zero worked out discloses nothing
     ]
-    violations += expanded_violations(space, system, knowledge, policy)
-    violations += [
-        Violation(
-            Breach.SMALL_SUM, DEDUCED, -1, gap.amount,
-            gap_options(space, gap, released, system, knowledge),
+    found += [(_breach_key(v), v) for v in expanded_violations(space, system, knowledge, policy)]
+    found += [
+        (
+            ("gap", gap.area, gap.start, gap.end, gap.amount),
+            Violation(
+                Breach.SMALL_SUM, DEDUCED, -1, gap.amount,
+                gap_options(space, gap, released, system, knowledge),
+            ),
         )
         for gap in graphs.breaches(knowledge.known, policy)
     ]  # fmt: skip
-    return knowledge, violations
+    if before:
+        found = [(key, v) for key, v in found if key not in before]
+    if keys is not None:
+        keys.update(key for key, _ in found)
+    return knowledge, [v for _, v in found]
+
+
+def _breach_key(violation: Violation) -> tuple[object, ...]:
+    """What a breach gives away: a cell, or the sum of a relation's unknowns."""
+    if violation.cell >= 0:
+        return ("cell", violation.cell)
+    return ("sum", violation.relation, violation.amount)
 
 
 def _repair_round(
@@ -389,7 +478,7 @@ def _outcomes(
     derived = space.derived_suppressed(state.suppressed, state.withheld)
     values = round_counts(space.raw, policy)
     out: dict[Area, dict[Interval, CellOutcome]] = {area: {} for area in space.areas}
-    for cell in np.flatnonzero(space.published):
+    for cell in np.flatnonzero(space.published_now):
         area = space.areas[space.cell_area[cell]]
         if state.released[cell]:
             result = CellOutcome(int(values[cell]), None)

@@ -42,7 +42,9 @@ def complete_series(
                     cell,
                 )
                 for position, cell in enumerate(series)
-                if not suppressed[cell] and (space.raw[cell] > 0 or policy.zeros_are_disclosive)
+                if not suppressed[cell]
+                and not space.prior_known[cell]  # known from an earlier release: hides nothing
+                and (space.raw[cell] > 0 or policy.zeros_are_disclosive)
             ]
             if not options:
                 break  # every cell hidden: the audit suppresses the total instead

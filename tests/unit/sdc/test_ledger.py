@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ldsa.cli import _check_ledger
 from ldsa.errors import ExitCode, InvalidParameterError
+from ldsa.run.checker_pack import check_with_ledger
 from ldsa.sdc import Policy
 from ldsa.sdc.ledger import (
     check_against_ledger,
@@ -152,7 +152,19 @@ def test_check_records_the_comparison_in_the_checker_pack(
     recorded = record_release(ledger, _release(tmp_path / "first", FIRST, "100"), default_policy)
     planted = _release(tmp_path / "planted", PLANTED, None)
     (planted / "checker").mkdir()
-    found = _check_ledger(ledger, planted, default_policy, planted / "checker")
+    found = len(check_with_ledger(planted, ledger, default_policy).findings)
     written = json.loads((planted / "checker" / "ledger_check.json").read_text("utf-8"))
     assert written["compared_releases"] == [recorded.name]
     assert written["findings"] == found > 0
+
+
+def test_a_cell_withheld_now_that_an_earlier_release_published_is_no_finding(
+    tmp_path: Path, default_policy: Policy
+) -> None:
+    """Weeks 2 and 3 published last time and withheld now are known, not disclosed: no
+    finding (a week withheld last time and pinned now still is one: the first test)."""
+    ledger = tmp_path / "ledger"
+    record_release(ledger, _release(tmp_path / "first", ["30", "40", "20", "25"], "115"),
+                   default_policy)  # fmt: skip
+    again = _release(tmp_path / "again", ["30", "[c]", "[c]", "25"], "115")
+    assert check_against_ledger(ledger, again, default_policy).findings == ()
