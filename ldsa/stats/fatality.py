@@ -16,8 +16,6 @@ deaths of cases already seen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -113,8 +111,3 @@ def projected_deaths(case_totals: npt.ArrayLike, ratios: npt.ArrayLike) -> pd.Da
         frame[f"q{round(q * 100):d}"] = row
     frame["mean"] = deaths.mean(axis=0)
     return frame
-
-
-def window_weeks(first: pd.Timestamp, last: pd.Timestamp) -> Sequence[pd.Timestamp]:
-    """Mondays from ``first`` to ``last`` (inclusive)."""
-    return list(pd.date_range(first, last, freq="7D"))
