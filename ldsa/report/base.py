@@ -27,6 +27,7 @@ from ldsa.report.plans import covered_weeks, linked_plan, period_totals
 from ldsa.report.release import Release
 from ldsa.report.spec import TemplateSpec
 from ldsa.report.text import Messages, day_text
+from ldsa.sdc.policy import check_policy_for_store
 
 #: The authority, its region and England, as the prefixes of released columns.
 LEVELS = series.LEVELS
@@ -54,8 +55,11 @@ class Report:
     ) -> Self:
         """Validate the template parameters, load the policy and open the store."""
         context = ReportContext.open(store, la_code, period_start, period_end)
+        loaded = sdc.load_policy(policy)
+        # In Jupyter too, not only in a batch: published inputs only from published files.
+        check_policy_for_store(loaded, context.store.source_kind, where=f"store {store}")
         release = releases.open_release(context.authority.la_code, cls.SPEC.name)
-        return cls(context, sdc.load_policy(policy), release)
+        return cls(context, loaded, release)
 
     @property
     def la_code(self) -> str:

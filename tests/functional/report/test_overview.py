@@ -165,6 +165,14 @@ def test_unknown_policy_refused(small_store: Path) -> None:
         Overview.open(str(small_store), code, "2020-03-01", "2022-03-31", "lenient")
 
 
+def test_public_policy_refused_on_a_dummy_store_in_jupyter_too(small_store: Path) -> None:
+    """A template opened by hand (no batch to check first) refuses the policy for
+    published inputs on a store that is not of published files."""
+    code = Store(small_store).geography.codes[0]
+    with pytest.raises(PolicyError, match="published"):
+        Overview.open(str(small_store), code, "2020-03-01", "2022-03-31", "public")
+
+
 @pytest.mark.parametrize(
     ("start", "end", "problem"),
     [
